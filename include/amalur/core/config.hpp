@@ -1,0 +1,44 @@
+#pragma once
+// Index type, sentinels and the Eigen types amalur returns.
+
+#include <Eigen/Core>
+#include <Eigen/SparseCore>
+#include <cstddef>
+
+namespace amalur {
+
+/// Row and column indices. Same as Eigen::Index (std::ptrdiff_t), so sizes
+/// pass between amalur and Eigen without casts.
+using index_t = Eigen::Index;
+
+/// Indicator sentinel: "this target row takes no row of that source".
+inline constexpr index_t none = -1;
+
+/// Mapping sentinel: "this source column is not a target column".
+inline constexpr index_t dropped = -1;
+
+template <class Scalar>
+using dense_matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+template <class Scalar>
+using dense_vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+/// Compressed sparse row: the materialized T when it is mostly zeros.
+template <class Scalar>
+using csr_matrix = Eigen::SparseMatrix<Scalar, Eigen::RowMajor>;
+
+/// Read-only dense argument: binds matrices, vectors and blocks without a copy.
+template <class Scalar>
+using dense_cref = Eigen::Ref<const dense_matrix<Scalar>>;
+/// Writable dense result (a matrix, a vector or a block of one).
+template <class Scalar>
+using dense_mref = Eigen::Ref<dense_matrix<Scalar>>;
+
+/// Keeps a parameter out of template argument deduction (C++20's type_identity_t),
+/// so a kernel deduces Scalar from its inputs and its output converts to a Ref.
+template <class T>
+struct type_identity {
+  using type = T;
+};
+template <class T>
+using nondeduced = typename type_identity<T>::type;
+
+}  // namespace amalur

@@ -1,0 +1,134 @@
+#pragma once
+// The run-time face: any number of sources whose kinds are known only at run
+// time (a spec file, a command line, random tests). Each source is a dense or
+// CSR matrix with a row_indicator (a variant over the four kinds) and a
+// column_map. Operators visit each variant once per part and then run the
+// same kernels as the static face: no dispatch per element.
+
+#include <memory>
+#include <variant>
+#include <vector>
+
+#include "amalur/metadata/source.hpp"
+#include "amalur/normalized/transposed.hpp"
+
+namespace amalur {
+
+/// A source of the run-time face. Data are shared, immutable, and owned.
+template <class Scalar>
+class dynamic_source {
+ public:
+  using dense_type = dense_matrix<Scalar>;
+  using sparse_type = csr_matrix<Scalar>;
+  using matrix_variant = std::variant<std::shared_ptr<const dense_type>, std::shared_ptr<const sparse_type>>;
+
+  dynamic_source(dense_type m, row_indicator rows, column_map columns)
+      : dynamic_source(std::make_shared<const dense_type>(std::move(m)), std::move(rows), std::move(columns)) {}
+  dynamic_source(sparse_type m, row_indicator rows, column_map columns)
+      : dynamic_source(std::make_shared<const sparse_type>(std::move(m)), std::move(rows), std::move(columns)) {}
+  template <class M>
+  dynamic_source(std::shared_ptr<const M> m, row_indicator rows, column_map columns)
+      : matrix_(std::move(m)), rows_(std::move(rows)), columns_(std::move(columns)) {
+    if (!std::get<std::shared_ptr<const M>>(matrix_))
+      detail::fail<value_error>("dynamic_source: the matrix pointer is null");
+    std::visit(
+        [&](const auto& m) {
+          columns_.check(m->cols());
+          std::visit([&](auto& r) { r.bind(m->rows()); }, rows_);
+          index_t r = 0, c = 0;
+          if (detail::find_non_finite(*m, r, c))
+            detail::fail<value_error>("source holds a non-finite value (NaN or infinity) at row ", r, ", column ",
+                                      c);
+        },
+        matrix_);
+  }
+
+  const matrix_variant& matrix() const { return matrix_; }
+  const row_indicator& rows() const { return rows_; }
+  const column_map& columns() const { return columns_; }
+  index_t source_rows() const {
+    return std::visit([](const auto& m) { return m->rows(); }, matrix_);
+  }
+  index_t source_cols() const { return columns_.size(); }
+  index_t target_rows() const {
+    return std::visit([](const auto& r) { return r.target_rows(); }, rows_);
+  }
+
+ private:
+  matrix_variant matrix_;
+  row_indicator rows_;
+  column_map columns_;
+};
+
+template <class Scalar>
+class dynamic_normalized_matrix;
+
+template <class S>
+struct normalized_traits<dynamic_normalized_matrix<S>> {
+  using Scalar = S;
+};
+
+template <class ScalarType>
+class dynamic_normalized_matrix : public normalized_base<dynamic_normalized_matrix<ScalarType>> {
+  static_assert(std::is_floating_point_v<ScalarType>, "dynamic_normalized_matrix: Scalar must be float or double");
+
+ public:
+  using Scalar = ScalarType;
+
+  /// `cols` < 0 infers the number of target columns from the mappings.
+  explicit dynamic_normalized_matrix(std::vector<dynamic_source<Scalar>> sources, precedence order = {},
+                                     index_t cols = -1)
+      : sources_(std::move(sources)), precedence_(std::move(order)) {
+    std::vector<source_shape> shapes;
+    shapes.reserve(sources_.size());
+    for (const auto& s : sources_)
+      shapes.push_back({s.source_rows(), s.source_cols(), s.target_rows(), s.columns().data(), [&s] {
+                          return std::visit([](const auto& r) { return row_of_vector(r); }, s.rows());
+                        }});
+    plan_ = plan_parts(shapes, precedence_, cols);
+  }
+
+  const part_plan& plan() const { return plan_; }
+  const std::vector<dynamic_source<Scalar>>& sources() const { return sources_; }
+  const precedence& source_precedence() const { return precedence_; }
+
+  template <class F>
+  void visit_parts(F&& f) const {
+    for (const auto& p : plan_.parts) {
+      const auto& s = sources_[static_cast<std::size_t>(p.source_index)];
+      std::visit(
+          [&](const auto& m) {
+            if (p.effective_rows)
+              f(*m, *p.effective_rows, p);
+            else
+              std::visit([&](const auto& r) { f(*m, r, p); }, s.rows());
+          },
+          s.matrix());
+    }
+  }
+
+  template <class F>
+  dynamic_normalized_matrix transform_sources(const F& f) const {
+    std::vector<dynamic_source<Scalar>> out;
+    out.reserve(sources_.size());
+    for (const auto& s : sources_)
+      std::visit(
+          [&](const auto& m) {
+            using plain = std::decay_t<decltype(*m)>;
+            plain values = m->unaryExpr(f);
+            out.emplace_back(std::move(values), s.rows(), s.columns());
+          },
+          s.matrix());
+    return dynamic_normalized_matrix(std::move(out), plan_, precedence_);
+  }
+
+ private:
+  dynamic_normalized_matrix(std::vector<dynamic_source<Scalar>> sources, part_plan plan, precedence order)
+      : sources_(std::move(sources)), precedence_(std::move(order)), plan_(std::move(plan)) {}
+
+  std::vector<dynamic_source<Scalar>> sources_;
+  precedence precedence_;
+  part_plan plan_;
+};
+
+}  // namespace amalur

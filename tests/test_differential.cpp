@@ -1,0 +1,173 @@
+// Differential tests: every factorized operator against the same computation
+// on the oracle T, over random integration scenarios (AMALUR_SCENARIOS of
+// them, 1000 by default, from AMALUR_SEED). Each failure prints the seed
+// that replays it alone.
+
+#include <catch2/catch.hpp>
+
+#include "scenario.hpp"
+
+using namespace amalur_test;
+using amalur::dense_matrix;
+using amalur::dense_vector;
+
+namespace {
+
+template <class Scalar, class F>
+void for_each_scenario(F&& check) {
+  const int count = scenario_count();
+  const std::uint64_t base = base_seed();
+  for (int k = 0; k < count; ++k) {
+    const std::uint64_t seed = base + static_cast<std::uint64_t>(k);
+    INFO(replay_hint(seed));
+    const scenario sc = random_scenario(seed);
+    const dense_matrix<double> t = oracle(sc);
+    const auto nm = build<Scalar>(sc);
+    std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ULL);
+    check(sc, t, nm, rng);
+  }
+}
+
+template <class Scalar>
+dense_matrix<Scalar> random_matrix(std::mt19937_64& rng, index_t rows, index_t cols) {
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  dense_matrix<Scalar> x(rows, cols);
+  for (index_t j = 0; j < cols; ++j)
+    for (index_t i = 0; i < rows; ++i) x(i, j) = static_cast<Scalar>(u(rng));
+  return x;
+}
+
+dense_matrix<double> abs_of(const dense_matrix<double>& m) { return m.cwiseAbs(); }
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("T * X equals the materialized product", "[differential]", float, double) {
+  for_each_scenario<TestType>([](const scenario&, const dense_matrix<double>& t, const auto& nm, auto& rng) {
+    const dense_vector<TestType> x = random_matrix<TestType>(rng, t.cols(), 1);
+    const dense_matrix<TestType> xm = random_matrix<TestType>(rng, t.cols(), 3);
+    const dense_vector<TestType> y = nm * x;
+    const dense_matrix<TestType> ym = nm * xm;
+    const auto xd = x.template cast<double>().eval();
+    const auto xmd = xm.template cast<double>().eval();
+    CHECK(close(y, t * xd, abs_of(t) * xd.cwiseAbs(), tolerance<TestType>()));
+    CHECK(close(ym, t * xmd, abs_of(t) * xmd.cwiseAbs(), tolerance<TestType>()));
+    CHECK(close(nm.row_sums(), t.rowwise().sum(), abs_of(t).rowwise().sum(), tolerance<TestType>()));
+  });
+}
+
+TEMPLATE_TEST_CASE("T^T * X equals the materialized product", "[differential]", float, double) {
+  for_each_scenario<TestType>([](const scenario&, const dense_matrix<double>& t, const auto& nm, auto& rng) {
+    const dense_matrix<TestType> x = random_matrix<TestType>(rng, t.rows(), 2);
+    const auto xd = x.template cast<double>().eval();
+    const dense_matrix<TestType> z = nm.transpose() * x;
+    CHECK(close(z, t.transpose() * xd, abs_of(t).transpose() * xd.cwiseAbs(), tolerance<TestType>()));
+    const dense_vector<TestType> v = nm.transpose() * x.col(0);
+    CHECK(close(v, t.transpose() * xd.col(0), abs_of(t).transpose() * xd.col(0).cwiseAbs(), tolerance<TestType>()));
+    CHECK(close(nm.col_sums(), t.colwise().sum().transpose(), abs_of(t).colwise().sum().transpose(),
+                tolerance<TestType>()));
+    const double total = static_cast<double>(nm.sum());
+    CHECK(std::abs(total - t.sum()) <= tolerance<TestType>() * (1.0 + abs_of(t).sum()));
+  });
+}
+
+TEMPLATE_TEST_CASE("X * T and X * T^T equal the materialized products", "[differential]", float, double) {
+  for_each_scenario<TestType>([](const scenario&, const dense_matrix<double>& t, const auto& nm, auto& rng) {
+    const dense_matrix<TestType> x = random_matrix<TestType>(rng, 3, t.rows());
+    const auto xd = x.template cast<double>().eval();
+    const dense_matrix<TestType> r = x * nm;
+    CHECK(close(r, xd * t, xd.cwiseAbs() * abs_of(t), tolerance<TestType>()));
+    const Eigen::Matrix<TestType, 1, Eigen::Dynamic> rv = x.row(0) * nm;
+    CHECK(close(rv, xd.row(0) * t, xd.row(0).cwiseAbs() * abs_of(t), tolerance<TestType>()));
+
+    const dense_matrix<TestType> x2 = random_matrix<TestType>(rng, 2, t.cols());
+    const auto x2d = x2.template cast<double>().eval();
+    const dense_matrix<TestType> rt = x2 * nm.transpose();
+    CHECK(close(rt, x2d * t.transpose(), x2d.cwiseAbs() * abs_of(t).transpose(), tolerance<TestType>()));
+  });
+}
+
+TEMPLATE_TEST_CASE("crossprod T^T T and T^T diag(w) T equal the materialized ones", "[differential]", float, double) {
+  for_each_scenario<TestType>([](const scenario&, const dense_matrix<double>& t, const auto& nm, auto& rng) {
+    const dense_matrix<TestType> g = nm.transpose() * nm;
+    CHECK(close(g, t.transpose() * t, abs_of(t).transpose() * abs_of(t), tolerance<TestType>()));
+    // Weights of both signs: the kernels must not assume w >= 0.
+    const dense_vector<TestType> w = random_matrix<TestType>(rng, t.rows(), 1);
+    const auto wd = w.template cast<double>().eval();
+    const dense_matrix<TestType> gw = nm.crossprod(w);
+    CHECK(close(gw, t.transpose() * wd.asDiagonal() * t,
+                abs_of(t).transpose() * wd.cwiseAbs().asDiagonal() * abs_of(t), tolerance<TestType>()));
+    const dense_vector<TestType> wp = w.cwiseAbs();
+    const auto wpd = wp.template cast<double>().eval();
+    CHECK(close(nm.crossprod(wp), t.transpose() * wpd.asDiagonal() * t,
+                abs_of(t).transpose() * wpd.asDiagonal() * abs_of(t), tolerance<TestType>()));
+  });
+}
+
+TEMPLATE_TEST_CASE("column mean and population variance equal the materialized ones", "[differential]", float,
+                   double) {
+  for_each_scenario<TestType>([](const scenario&, const dense_matrix<double>& t, const auto& nm, auto&) {
+    const dense_vector<double> mean = t.colwise().mean().transpose();
+    const dense_vector<double> var =
+        (t.rowwise() - mean.transpose()).array().square().colwise().mean().transpose().matrix();
+    const dense_vector<double> scale = t.array().square().colwise().mean().transpose().matrix();
+    CHECK(close(nm.col_means(), mean, abs_of(t).colwise().mean().transpose(), tolerance<TestType>()));
+    CHECK(close(nm.col_variances(), var, scale, tolerance<TestType>()));
+  });
+}
+
+TEMPLATE_TEST_CASE("element-wise ops act on the sources and equal f(T)", "[differential]", float, double) {
+  for_each_scenario<TestType>([](const scenario&, const dense_matrix<double>& t, const auto& nm, auto&) {
+    const double tol = tolerance<TestType>();
+    const dense_matrix<double> a = abs_of(t);
+    CHECK(close((nm * TestType(3)).materialize(), 3.0 * t, 3.0 * a, tol));
+    CHECK(close((TestType(-2) * nm).materialize(), -2.0 * t, 2.0 * a, tol));
+    CHECK(close((nm / TestType(4)).materialize(), t / 4.0, a, tol));
+    CHECK(close(nm.cwisePow(TestType(2)).materialize(), t.array().square().matrix(), a.array().square().matrix(),
+                tol));
+    CHECK(close(nm.unaryExpr([](TestType v) { return std::sin(v); }).materialize(), t.array().sin().matrix(), a,
+                tol));
+    // The result is a full normalized matrix: its operators still agree.
+    const dense_vector<TestType> ones = dense_vector<TestType>::Ones(t.cols());
+    CHECK(close((nm * TestType(3)).multiply(ones), 3.0 * t.rowwise().sum(), 3.0 * a.rowwise().sum(), tol));
+  });
+}
+
+TEMPLATE_TEST_CASE("materialize, dense and CSR, equals the oracle", "[differential]", float, double) {
+  for_each_scenario<TestType>([](const scenario&, const dense_matrix<double>& t, const auto& nm, auto&) {
+    const dense_matrix<TestType> dense = nm.materialize();
+    CHECK(dense == t.template cast<TestType>());
+    const amalur::csr_matrix<TestType> sparse = nm.materialize_sparse();
+    CHECK(dense_matrix<TestType>(sparse) == dense);
+    CHECK(sparse.nonZeros() == nm.nonzeros());
+    CHECK(nm.nonzeros() == (t.array() != 0.0).count());
+  });
+}
+
+TEMPLATE_TEST_CASE("the materialized twin (dense and CSR) agrees with the oracle", "[differential]", float, double) {
+  for_each_scenario<TestType>([](const scenario&, const dense_matrix<double>& t, const auto& nm, auto& rng) {
+    const double tol = tolerance<TestType>();
+    const dense_matrix<double> a = abs_of(t);
+    for (double density : {-1.0, 1.0}) {  // force dense, then force CSR
+      const auto mt = amalur::materialize_best(nm, density);
+      CHECK(mt.is_sparse() == (density == 1.0));
+      const dense_matrix<TestType> x = random_matrix<TestType>(rng, t.cols(), 2);
+      const dense_matrix<TestType> y = random_matrix<TestType>(rng, t.rows(), 2);
+      const auto xd = x.template cast<double>().eval();
+      const auto yd = y.template cast<double>().eval();
+      CHECK(close(mt.multiply(x), t * xd, a * xd.cwiseAbs(), tol));
+      CHECK(close(mt.transpose_multiply(y), t.transpose() * yd, a.transpose() * yd.cwiseAbs(), tol));
+      CHECK(close(mt.left_multiply(y.transpose()), yd.transpose() * t, yd.cwiseAbs().transpose() * a, tol));
+      CHECK(close(mt.left_multiply_transpose(x.transpose()), xd.transpose() * t.transpose(),
+                  xd.cwiseAbs().transpose() * a.transpose(), tol));
+      CHECK(close(mt.crossprod(), t.transpose() * t, a.transpose() * a, tol));
+      const dense_vector<TestType> w = y.col(0);
+      const auto wd = w.template cast<double>().eval();
+      CHECK(close(mt.crossprod(w), t.transpose() * wd.asDiagonal() * t,
+                  a.transpose() * wd.cwiseAbs().asDiagonal() * a, tol));
+      const dense_vector<double> mean = t.colwise().mean().transpose();
+      CHECK(close(mt.col_variances(),
+                  (t.rowwise() - mean.transpose()).array().square().colwise().mean().transpose().matrix(),
+                  t.array().square().colwise().mean().transpose().matrix(), tol));
+    }
+  });
+}
