@@ -138,12 +138,19 @@ void left_multiply_transpose(const S& s, const Rows& rows, const part_layout& p,
 /// S^T diag(c) S for the part's own block of the crossprod, c = I^T w.
 template <class S, class Rows, class Scalar>
 dense_matrix<Scalar> weighted_gram(const S& s, const Rows& rows, const dense_vector<Scalar>* w) {
-  const dense_vector<Scalar> c = row_weights(rows, w);
   if constexpr (is_sparse_v<S>) {
+    const dense_vector<Scalar> c = row_weights(rows, w);
     const Eigen::SparseMatrix<Scalar> cs = c.asDiagonal() * s;
     return dense_matrix<Scalar>(Eigen::SparseMatrix<Scalar>(s.transpose() * cs));
   } else {
     dense_matrix<Scalar> g = dense_matrix<Scalar>::Zero(s.cols(), s.cols());
+    if (!w && Rows::is_block) {
+      // Every row counted once: no scaling, no copy.
+      g.template selfadjointView<Eigen::Lower>().rankUpdate(s.transpose());
+      g.template triangularView<Eigen::StrictlyUpper>() = g.transpose();
+      return g;
+    }
+    const dense_vector<Scalar> c = row_weights(rows, w);
     if ((c.array() >= Scalar(0)).all()) {
       // (sqrt(c) S)^T (sqrt(c) S): a symmetric rank update, half the flops.
       const dense_matrix<Scalar> a = c.cwiseSqrt().asDiagonal() * s;
@@ -157,19 +164,66 @@ dense_matrix<Scalar> weighted_gram(const S& s, const Rows& rows, const dense_vec
   }
 }
 
+namespace detail {
+/// The cross block when part a is a block of target rows (the fact table, a
+/// union block) and both sources are dense: C = I_a^T diag(w) I_b has at most
+/// one entry per row of a, so it is applied as a gather or a scatter, never built.
+template <class Sa, class Ra, class Sb, class Rb, class Scalar>
+dense_matrix<Scalar> cross_block_from_block(const Sa& sa, const Ra& ra, const Sb& sb, const Rb& rb,
+                                            const dense_vector<Scalar>* w) {
+  const index_t na = sa.rows(), da = sa.cols(), nb = sb.rows(), db = sb.cols(), off = ra.offset();
+  auto weight = [&](index_t r) { return w ? (*w)[r + off] : Scalar(1); };
+  dense_matrix<Scalar> out(da, db);
+  const double scatter_cost = double(na) * double(da) + 2.0 * double(nb) * double(da) * double(db);
+  const double gather_cost = double(na) * double(db) + 2.0 * double(na) * double(da) * double(db);
+  if (scatter_cost <= gather_cost) {
+    // (C^T S_a)^T S_b: scatter a's rows onto b's rows, then a small product.
+    dense_matrix<Scalar> z = dense_matrix<Scalar>::Zero(nb, da);
+    for (index_t c = 0; c < da; ++c) {
+      const auto src = sa.col(c);
+      Scalar* zc = z.col(c).data();
+      for (index_t r = 0; r < na; ++r) {
+        const index_t j = rb.source_row(r + off);
+        if (j != none) zc[j] += weight(r) * src[r];
+      }
+    }
+    out.noalias() = z.transpose() * sb;
+  } else {
+    // S_a^T (C S_b): gather b's rows onto a's rows.
+    dense_matrix<Scalar> y(na, db);
+    for (index_t c = 0; c < db; ++c) {
+      const auto src = sb.col(c);
+      Scalar* yc = y.col(c).data();
+      for (index_t r = 0; r < na; ++r) {
+        const index_t j = rb.source_row(r + off);
+        yc[r] = j != none ? weight(r) * src[j] : Scalar(0);
+      }
+    }
+    out.noalias() = sa.transpose() * y;
+  }
+  return out;
+}
+}  // namespace detail
+
 /// S_a^T (I_a^T diag(w) I_b) S_b: an off-diagonal crossprod block. The
 /// co-occurrence C is applied on the cheaper side: S_a^T (C S_b) or (C^T S_a)^T S_b.
 template <class Sa, class Ra, class Sb, class Rb, class Scalar>
 dense_matrix<Scalar> cross_block(const Sa& sa, const Ra& ra, const Sb& sb, const Rb& rb,
                                  const dense_vector<Scalar>* w) {
-  const csr_matrix<Scalar> c = cooccurrence<Scalar>(ra, rb, w);
-  const double nnz = static_cast<double>(c.nonZeros());
-  const double da = static_cast<double>(sa.cols()), db = static_cast<double>(sb.cols());
-  const double via_b = nnz * db + static_cast<double>(sa.rows()) * da * db;
-  const double via_a = nnz * da + static_cast<double>(sb.rows()) * da * db;
-  if (via_b <= via_a) return detail::transpose_times<Scalar>(sa, detail::sparse_times<Scalar>(c, sb));
-  const Eigen::SparseMatrix<Scalar> ct = c.transpose();
-  return detail::transpose_times<Scalar>(detail::sparse_times<Scalar>(ct, sa), sb);
+  if constexpr (!is_sparse_v<Sa> && !is_sparse_v<Sb> && Ra::is_block) {
+    return detail::cross_block_from_block(sa, ra, sb, rb, w);
+  } else if constexpr (!is_sparse_v<Sa> && !is_sparse_v<Sb> && Rb::is_block) {
+    return detail::cross_block_from_block(sb, rb, sa, ra, w).transpose();
+  } else {
+    const csr_matrix<Scalar> c = cooccurrence<Scalar>(ra, rb, w);
+    const double nnz = static_cast<double>(c.nonZeros());
+    const double da = static_cast<double>(sa.cols()), db = static_cast<double>(sb.cols());
+    const double via_b = nnz * db + static_cast<double>(sa.rows()) * da * db;
+    const double via_a = nnz * da + static_cast<double>(sb.rows()) * da * db;
+    if (via_b <= via_a) return detail::transpose_times<Scalar>(sa, detail::sparse_times<Scalar>(c, sb));
+    const Eigen::SparseMatrix<Scalar> ct = c.transpose();
+    return detail::transpose_times<Scalar>(detail::sparse_times<Scalar>(ct, sa), sb);
+  }
 }
 
 /// out (d x d) += M_a block M_b^T, and its mirror when the parts differ.
