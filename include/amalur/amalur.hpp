@@ -1,7 +1,8 @@
 #pragma once
 // amalur: factorized learning over data-integration metadata.
 // This header is the Eigen-only core; I/O, the command line and the xtensor
-// interop have their own targets and headers.
+// interop and the L-BFGS solvers (amalur/models/lbfgs.hpp, custom.hpp) have
+// their own targets and headers.
 
 #include "amalur/core/config.hpp"
 #include "amalur/core/error.hpp"
@@ -10,6 +11,9 @@
 #include "amalur/metadata/layout.hpp"
 #include "amalur/metadata/mapping.hpp"
 #include "amalur/metadata/source.hpp"
+#include "amalur/models/glm.hpp"
+#include "amalur/models/kmeans.hpp"
+#include "amalur/models/nmf.hpp"
 #include "amalur/normalized/dynamic_normalized_matrix.hpp"
 #include "amalur/normalized/normalized_matrix.hpp"
 #include "amalur/version.hpp"

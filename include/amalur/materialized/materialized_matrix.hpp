@@ -3,35 +3,82 @@
 // names as a normalized matrix, so models and benchmarks run either strategy
 // through one code path. "Materialized" means the best materialized route:
 // materialize_best picks CSR when T is mostly zeros (one-hot dimensions).
+// matrix_view gives a user's own Eigen matrix the same operator names.
 
 #include <variant>
 
-#include "amalur/core/error.hpp"
-#include "amalur/core/traits.hpp"
+#include "amalur/operators/eigen_ops.hpp"
 
 namespace amalur {
 
+/// The operator set over an Eigen matrix: `Holder` is the matrix type itself
+/// (owned) or a const reference to it (a view).
+template <class Derived>
+class eigen_operator_set {
+ public:
+  template <class X>
+  auto multiply(const Eigen::MatrixBase<X>& x) const {
+    return self().visit([&](const auto& t) { return eigen_ops::multiply(t, x); });
+  }
+  template <class X>
+  auto transpose_multiply(const Eigen::MatrixBase<X>& x) const {
+    return self().visit([&](const auto& t) { return eigen_ops::transpose_multiply(t, x); });
+  }
+  template <class X>
+  auto left_multiply(const Eigen::MatrixBase<X>& x) const {
+    return self().visit([&](const auto& t) { return eigen_ops::left_multiply(t, x); });
+  }
+  template <class X>
+  auto left_multiply_transpose(const Eigen::MatrixBase<X>& x) const {
+    return self().visit([&](const auto& t) { return eigen_ops::left_multiply_transpose(t, x); });
+  }
+  auto crossprod() const {
+    return self().visit([](const auto& t) { return eigen_ops::crossprod(t); });
+  }
+  template <class W>
+  auto crossprod(const W& w) const {
+    return self().visit([&](const auto& t) { return eigen_ops::crossprod(t, w); });
+  }
+  auto row_sums() const { return multiply(ones(cols())); }
+  auto col_sums() const { return transpose_multiply(ones(rows())); }
+  auto col_means() const { return (col_sums() / static_cast<typename Derived::Scalar>(rows())).eval(); }
+  auto col_variances() const {
+    return self().visit([](const auto& t) { return eigen_ops::col_variances(t); });
+  }
+  auto row_squared_norms() const {
+    return self().visit([](const auto& t) { return eigen_ops::row_squared_norms(t); });
+  }
+  bool any_negative() const {
+    return self().visit([](const auto& t) { return eigen_ops::any_negative(t); });
+  }
+  auto row(index_t i) const {
+    return self().visit([&](const auto& t) { return eigen_ops::row(t, i); });
+  }
+  index_t rows() const {
+    return self().visit([](const auto& t) { return t.rows(); });
+  }
+  index_t cols() const {
+    return self().visit([](const auto& t) { return t.cols(); });
+  }
+
+ private:
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
+  auto ones(index_t n) const {
+    using Scalar = typename Derived::Scalar;
+    return dense_vector<Scalar>::Ones(n);
+  }
+};
+
+/// T built once: dense or CSR.
 template <class ScalarType>
-class materialized_matrix {
+class materialized_matrix : public eigen_operator_set<materialized_matrix<ScalarType>> {
  public:
   using Scalar = ScalarType;
-  using matrix_type = dense_matrix<Scalar>;
-  using vector_type = dense_vector<Scalar>;
-  template <class X>
-  using column_result = Eigen::Matrix<Scalar, Eigen::Dynamic, X::ColsAtCompileTime == 1 ? 1 : Eigen::Dynamic>;
-  template <class X>
-  using row_result = Eigen::Matrix<Scalar, X::RowsAtCompileTime == 1 ? 1 : Eigen::Dynamic, Eigen::Dynamic>;
 
-  explicit materialized_matrix(matrix_type t) : t_(std::move(t)) { check_finite(); }
+  explicit materialized_matrix(dense_matrix<Scalar> t) : t_(std::move(t)) { check_finite(); }
   explicit materialized_matrix(csr_matrix<Scalar> t) : t_(std::move(t)) { check_finite(); }
 
   bool is_sparse() const { return std::holds_alternative<csr_matrix<Scalar>>(t_); }
-  index_t rows() const {
-    return visit([](const auto& t) { return t.rows(); });
-  }
-  index_t cols() const {
-    return visit([](const auto& t) { return t.cols(); });
-  }
   /// Bytes held by T (values, and indices for CSR).
   std::size_t bytes() const {
     if (is_sparse()) {
@@ -39,91 +86,17 @@ class materialized_matrix {
       return static_cast<std::size_t>(t.nonZeros()) * (sizeof(Scalar) + sizeof(int)) +
              static_cast<std::size_t>(t.rows() + 1) * sizeof(int);
     }
-    return static_cast<std::size_t>(rows() * cols()) * sizeof(Scalar);
+    return static_cast<std::size_t>(this->rows() * this->cols()) * sizeof(Scalar);
   }
-
-  template <class X>
-  column_result<X> multiply(const Eigen::MatrixBase<X>& x) const {
-    check(x.rows(), cols(), "T * X");
-    return visit([&](const auto& t) -> column_result<X> { return t * x; });
+  dense_matrix<Scalar> materialize() const {
+    return visit([](const auto& t) { return dense_matrix<Scalar>(t); });
   }
-  template <class X>
-  column_result<X> transpose_multiply(const Eigen::MatrixBase<X>& x) const {
-    check(x.rows(), rows(), "T^T * X");
-    return visit([&](const auto& t) -> column_result<X> { return t.transpose() * x; });
-  }
-  template <class X>
-  row_result<X> left_multiply(const Eigen::MatrixBase<X>& x) const {
-    check(x.cols(), rows(), "X * T");
-    return visit([&](const auto& t) -> row_result<X> { return x * t; });
-  }
-  template <class X>
-  row_result<X> left_multiply_transpose(const Eigen::MatrixBase<X>& x) const {
-    check(x.cols(), cols(), "X * T^T");
-    return visit([&](const auto& t) -> row_result<X> { return x * t.transpose(); });
-  }
-  matrix_type crossprod() const {
-    return visit([](const auto& t) -> matrix_type {
-      if constexpr (is_sparse_v<decltype(t)>) {
-        return matrix_type(Eigen::SparseMatrix<Scalar>(t.transpose() * t));
-      } else {
-        matrix_type g = matrix_type::Zero(t.cols(), t.cols());
-        g.template selfadjointView<Eigen::Lower>().rankUpdate(t.transpose());
-        g.template triangularView<Eigen::StrictlyUpper>() = g.transpose();
-        return g;
-      }
-    });
-  }
-  matrix_type crossprod(const vector_type& w) const {
-    check(w.size(), rows(), "T^T diag(w) T");
-    return visit([&](const auto& t) -> matrix_type {
-      if constexpr (is_sparse_v<decltype(t)>) {
-        const csr_matrix<Scalar> wt = w.asDiagonal() * t;
-        return matrix_type(Eigen::SparseMatrix<Scalar>(t.transpose() * wt));
-      } else {
-        const matrix_type wt = w.asDiagonal() * t;
-        matrix_type g(t.cols(), t.cols());
-        g.noalias() = t.transpose() * wt;
-        return g;
-      }
-    });
-  }
-  vector_type row_sums() const { return multiply(vector_type::Ones(cols())); }
-  vector_type col_sums() const { return transpose_multiply(vector_type::Ones(rows())); }
-  Scalar sum() const { return col_sums().sum(); }
-  vector_type col_means() const { return col_sums() / static_cast<Scalar>(rows()); }
-  vector_type col_variances() const {
-    const vector_type mean = col_means();
-    return visit([&](const auto& t) -> vector_type {
-      if constexpr (is_sparse_v<decltype(t)>) {
-        // Zeros count as (0 - mu)^2; non-zeros correct that term (centred, no E[x^2] - mu^2).
-        vector_type sq = (mean.array().square() * static_cast<Scalar>(t.rows())).matrix();
-        for (index_t k = 0; k < t.outerSize(); ++k)
-          for (typename csr_matrix<Scalar>::InnerIterator it(t, k); it; ++it) {
-            const Scalar mu = mean[it.col()], v = it.value();
-            sq[it.col()] += (v - mu) * (v - mu) - mu * mu;
-          }
-        return sq / static_cast<Scalar>(t.rows());
-      } else {
-        return ((t.rowwise() - mean.transpose()).array().square().colwise().sum().transpose() /
-                static_cast<Scalar>(t.rows()))
-            .matrix();
-      }
-    });
-  }
-  matrix_type materialize() const {
-    return visit([](const auto& t) { return matrix_type(t); });
-  }
-
   template <class F>
   decltype(auto) visit(F&& f) const {
     return std::visit(std::forward<F>(f), t_);
   }
 
  private:
-  static void check(index_t got, index_t expected, const char* op) {
-    if (got != expected) detail::fail<dimension_error>(op, ": X has ", got, " where T needs ", expected);
-  }
   void check_finite() const {
     visit([](const auto& t) {
       index_t r = 0, c = 0;
@@ -132,7 +105,26 @@ class materialized_matrix {
     });
   }
 
-  std::variant<matrix_type, csr_matrix<Scalar>> t_;
+  std::variant<dense_matrix<Scalar>, csr_matrix<Scalar>> t_;
+};
+
+/// A user's Eigen matrix (dense or sparse) with the operator set; no copy.
+template <class M>
+class matrix_view : public eigen_operator_set<matrix_view<M>> {
+ public:
+  using Scalar = typename M::Scalar;
+  explicit matrix_view(const M& m) : m_(m) {
+    index_t r = 0, c = 0;
+    if (detail::find_non_finite(m_, r, c))
+      detail::fail<value_error>("matrix holds a non-finite value at row ", r, ", column ", c);
+  }
+  template <class F>
+  decltype(auto) visit(F&& f) const {
+    return f(m_);
+  }
+
+ private:
+  const M& m_;
 };
 
 /// Builds T in the better materialized form: CSR when at most `max_density`

@@ -105,6 +105,37 @@ class normalized_base {
     return (squares.array() + missing.array() * mean.array().square()).matrix() / static_cast<Scalar>(rows());
   }
 
+  /// ||row i||^2 for every row (n): per source row once, then gathered.
+  vector_type row_squared_norms() const {
+    vector_type out = vector_type::Zero(rows());
+    for_each_part([&](const auto& s, const auto& r, const part_layout& p) {
+      matrix_type per_source = matrix_type::Zero(s.rows(), 1);
+      for (const auto& c : p.columns) per_source.col(0) += s.col(c.source).cwiseAbs2();
+      kernels::gather_rows_add(r, per_source, out);
+    });
+    return out;
+  }
+  /// Does any cell of T hold a negative value? (Visits T's non-zeros once.)
+  bool any_negative() const {
+    bool found = false;
+    for_each_part([&](const auto& s, const auto& r, const part_layout& p) {
+      if (!found) kernels::for_each_entry(s, r, p, [&](index_t, index_t, Scalar v) { found = found || v < 0; });
+    });
+    return found;
+  }
+
+  /// Row i of T (d), read from the sources.
+  vector_type row(index_t i) const {
+    if (i < 0 || i >= rows()) detail::fail<index_error>("row ", i, " of a normalized matrix of ", rows(), " rows");
+    vector_type out = vector_type::Zero(cols());
+    for_each_part([&](const auto& s, const auto& r, const part_layout& p) {
+      const index_t j = r.source_row(i);
+      if (j == none) return;
+      for (const auto& c : p.columns) out[c.target] = s.coeff(j, c.source);
+    });
+    return out;
+  }
+
   /// T as a dense matrix.
   matrix_type materialize() const {
     matrix_type t = matrix_type::Zero(rows(), cols());

@@ -1,0 +1,77 @@
+#pragma once
+// What a model trains on: anything with the operator set (rows, cols,
+// multiply, transpose_multiply, crossprod(w), ...): a normalized matrix
+// (factorized), a materialized_matrix, or a plain Eigen matrix seen through
+// matrix_view. Models are written once against this set, so the strategy is
+// a choice of argument, not a second implementation.
+
+#include <chrono>
+#include <functional>
+
+#include "amalur/materialized/materialized_matrix.hpp"
+#include "amalur/normalized/normalized_base.hpp"
+
+namespace amalur {
+
+template <class D>
+const D& as_design(const normalized_base<D>& t) {
+  return static_cast<const D&>(t);
+}
+template <class S>
+const materialized_matrix<S>& as_design(const materialized_matrix<S>& t) {
+  return t;
+}
+template <class M>
+const matrix_view<M>& as_design(const matrix_view<M>& t) {
+  return t;
+}
+template <class D>
+matrix_view<D> as_design(const Eigen::MatrixBase<D>& m) {
+  return matrix_view<D>(m.derived());
+}
+template <class D>
+matrix_view<D> as_design(const Eigen::SparseMatrixBase<D>& m) {
+  return matrix_view<D>(m.derived());
+}
+
+/// Reported by long fits after each iteration; return false to stop the fit.
+struct progress {
+  int iteration = 0;
+  double objective = 0;
+  double seconds = 0;
+};
+using progress_callback = std::function<bool(const progress&)>;
+
+namespace detail {
+/// Seconds since construction, for progress reports.
+class stopwatch {
+ public:
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+/// X b in double, whatever the design's scalar type.
+template <class Design>
+Eigen::VectorXd times(const Design& x, const Eigen::VectorXd& b) {
+  using Scalar = typename Design::Scalar;
+  return x.multiply(b.cast<Scalar>().eval()).template cast<double>();
+}
+/// X^T V in double.
+template <class Design>
+Eigen::MatrixXd transpose_times(const Design& x, const Eigen::MatrixXd& v) {
+  using Scalar = typename Design::Scalar;
+  return x.transpose_multiply(v.cast<Scalar>().eval()).template cast<double>();
+}
+/// X^T diag(w) X in double.
+template <class Design>
+Eigen::MatrixXd weighted_crossprod(const Design& x, const Eigen::VectorXd& w) {
+  using Scalar = typename Design::Scalar;
+  return x.crossprod(w.cast<Scalar>().eval()).template cast<double>();
+}
+}  // namespace detail
+
+}  // namespace amalur

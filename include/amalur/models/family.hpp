@@ -1,0 +1,183 @@
+#pragma once
+// GLM families and links, as R's glm and statsmodels define them.
+// Links: identity, logit, log, inverse (eta = 1 / mu). Each family has its
+// canonical link by default, validates its labels, and gives the unit
+// deviance, the variance function and the log-likelihood.
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "amalur/core/config.hpp"
+#include "amalur/core/error.hpp"
+
+namespace amalur {
+
+enum class link_kind { identity, logit, log, inverse };
+enum class family_kind { gaussian, binomial, poisson, gamma };
+
+inline const char* name_of(link_kind l) {
+  switch (l) {
+    case link_kind::identity: return "identity";
+    case link_kind::logit: return "logit";
+    case link_kind::log: return "log";
+    case link_kind::inverse: return "inverse";
+  }
+  return "?";
+}
+inline const char* name_of(family_kind f) {
+  switch (f) {
+    case family_kind::gaussian: return "gaussian";
+    case family_kind::binomial: return "binomial";
+    case family_kind::poisson: return "poisson";
+    case family_kind::gamma: return "gamma";
+  }
+  return "?";
+}
+
+/// A family with its link.
+class family {
+ public:
+  explicit family(family_kind kind) : family(kind, canonical(kind)) {}
+  family(family_kind kind, link_kind link) : kind_(kind), link_(link) {}
+
+  family_kind kind() const { return kind_; }
+  link_kind link() const { return link_; }
+  static link_kind canonical(family_kind kind) {
+    switch (kind) {
+      case family_kind::gaussian: return link_kind::identity;
+      case family_kind::binomial: return link_kind::logit;
+      case family_kind::poisson: return link_kind::log;
+      case family_kind::gamma: return link_kind::inverse;
+    }
+    return link_kind::identity;
+  }
+  /// The dispersion is estimated (Gaussian, Gamma) or fixed at 1.
+  bool estimates_dispersion() const { return kind_ == family_kind::gaussian || kind_ == family_kind::gamma; }
+
+  /// Throws when a label lies outside the family's support.
+  void check_label(double y, index_t row) const {
+    if (!std::isfinite(y)) detail::fail<value_error>("label at row ", row, " is not finite");
+    switch (kind_) {
+      case family_kind::binomial:
+        if (y != 0.0 && y != 1.0)
+          detail::fail<value_error>("binomial labels must be 0 or 1; row ", row, " has ", y);
+        break;
+      case family_kind::poisson:
+        if (y < 0.0) detail::fail<value_error>("poisson labels must not be negative; row ", row, " has ", y);
+        break;
+      case family_kind::gamma:
+        if (y <= 0.0) detail::fail<value_error>("gamma labels must be positive; row ", row, " has ", y);
+        break;
+      case family_kind::gaussian: break;
+    }
+  }
+
+  // --- link ---
+  double link_fn(double mu) const {
+    switch (link_) {
+      case link_kind::identity: return mu;
+      case link_kind::logit: return std::log(mu / (1.0 - mu));
+      case link_kind::log: return std::log(mu);
+      case link_kind::inverse: return 1.0 / mu;
+    }
+    return mu;
+  }
+  double mean(double eta) const {
+    switch (link_) {
+      case link_kind::identity: return eta;
+      case link_kind::logit: {
+        // Clamped as R's binomial()$linkinv: mu stays inside (0, 1).
+        constexpr double eps = std::numeric_limits<double>::epsilon();
+        const double mu = 1.0 / (1.0 + std::exp(-eta));
+        return std::min(std::max(mu, eps), 1.0 - eps);
+      }
+      case link_kind::log: return std::max(std::exp(eta), std::numeric_limits<double>::min());
+      case link_kind::inverse: return 1.0 / eta;
+    }
+    return eta;
+  }
+  /// d mu / d eta.
+  double mean_derivative(double eta) const {
+    switch (link_) {
+      case link_kind::identity: return 1.0;
+      case link_kind::logit: {
+        const double e = std::exp(-std::abs(eta));
+        return std::max(e / ((1.0 + e) * (1.0 + e)), std::numeric_limits<double>::epsilon());
+      }
+      case link_kind::log: return std::max(std::exp(eta), std::numeric_limits<double>::min());
+      case link_kind::inverse: return -1.0 / (eta * eta);
+    }
+    return 1.0;
+  }
+  /// Is eta inside the link's domain for this family (mu valid)?
+  bool valid_eta(double eta) const {
+    if (!std::isfinite(eta)) return false;
+    if (link_ == link_kind::inverse) return kind_ == family_kind::gaussian ? eta != 0.0 : eta > 0.0;
+    if (link_ == link_kind::identity && (kind_ == family_kind::poisson || kind_ == family_kind::gamma))
+      return eta > 0.0;
+    if (link_ == link_kind::identity && kind_ == family_kind::binomial) return eta > 0.0 && eta < 1.0;
+    return true;
+  }
+
+  // --- family ---
+  double variance(double mu) const {
+    switch (kind_) {
+      case family_kind::gaussian: return 1.0;
+      case family_kind::binomial: return mu * (1.0 - mu);
+      case family_kind::poisson: return mu;
+      case family_kind::gamma: return mu * mu;
+    }
+    return 1.0;
+  }
+  /// Starting mean, as R's family()$initialize.
+  double initial_mean(double y) const {
+    switch (kind_) {
+      case family_kind::gaussian: return link_ == link_kind::identity ? y : (y > 0.0 ? y : 1.0);
+      case family_kind::binomial: return (y + 0.5) / 2.0;
+      case family_kind::poisson: return y + 0.1;
+      case family_kind::gamma: return y;
+    }
+    return y;
+  }
+  /// Unit deviance d(y, mu); the deviance is sum_i w_i d(y_i, mu_i).
+  double unit_deviance(double y, double mu) const {
+    switch (kind_) {
+      case family_kind::gaussian: return (y - mu) * (y - mu);
+      case family_kind::binomial:
+        return 2.0 * (xlogy(y, y / mu) + xlogy(1.0 - y, (1.0 - y) / (1.0 - mu)));
+      case family_kind::poisson: return 2.0 * (xlogy(y, y / mu) - (y - mu));
+      case family_kind::gamma: return 2.0 * (-std::log(y / mu) + (y - mu) / mu);
+    }
+    return 0.0;
+  }
+  /// Log-likelihood of one observation with prior weight w at dispersion
+  /// `scale`, as statsmodels' loglike_obs.
+  double log_likelihood(double y, double mu, double w, double scale) const {
+    constexpr double two_pi = 6.283185307179586;
+    switch (kind_) {
+      case family_kind::gaussian:
+        return -0.5 * (w * (y - mu) * (y - mu) / scale + std::log(two_pi * scale / w));
+      case family_kind::binomial: return w * (xlogy(y, mu) + xlogy(1.0 - y, 1.0 - mu));
+      case family_kind::poisson: return w * (xlogy(y, mu) - mu - std::lgamma(y + 1.0));
+      case family_kind::gamma: {
+        const double ws = w / scale, ym = y / mu;
+        return ws * std::log(ws * ym) - ws * ym - std::lgamma(ws) - std::log(y);
+      }
+    }
+    return 0.0;
+  }
+
+ private:
+  static double xlogy(double x, double y) { return x == 0.0 ? 0.0 : x * std::log(y); }
+
+  family_kind kind_;
+  link_kind link_;
+};
+
+inline family gaussian(link_kind l = link_kind::identity) { return family(family_kind::gaussian, l); }
+inline family binomial(link_kind l = link_kind::logit) { return family(family_kind::binomial, l); }
+inline family poisson(link_kind l = link_kind::log) { return family(family_kind::poisson, l); }
+inline family gamma(link_kind l = link_kind::inverse) { return family(family_kind::gamma, l); }
+
+}  // namespace amalur

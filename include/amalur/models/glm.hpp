@@ -1,0 +1,439 @@
+#pragma once
+// Generalized linear models (Gaussian, Binomial, Poisson, Gamma) fitted by
+// IRLS / Newton on the weighted crossprod T^T W T, which a normalized matrix
+// computes factorized. Objective in glmnet's convention:
+//     deviance / (2 n) + l2 / 2 ||b||^2 + l1 ||b||_1,   intercept not penalized,
+// with n the sum of the sample weights. L1 (elastic net) by proximal Newton:
+// coordinate descent on the small Gram matrix, stopping on the KKT conditions.
+//
+//   auto fit = amalur::glm(amalur::binomial()).l2(1e-3).fit(T, y);
+//   Eigen::VectorXd p = fit.predict(T);
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include <Eigen/Cholesky>
+
+#include "amalur/models/design.hpp"
+#include "amalur/models/family.hpp"
+
+namespace amalur {
+
+/// A fitted GLM: coefficients on the design's columns, and the statistics
+/// R's glm and statsmodels report.
+struct glm_fit {
+  amalur::family family = amalur::gaussian();
+  bool has_intercept = true;
+  double intercept = 0;
+  Eigen::VectorXd coefficients;
+  /// Standard errors of an unpenalized fit (empty when penalized), from the
+  /// inverse of X^T W X at the solution times the dispersion.
+  Eigen::VectorXd standard_errors;
+  double intercept_standard_error = std::numeric_limits<double>::quiet_NaN();
+  int iterations = 0;
+  bool converged = false;
+  std::string message;       // why it stopped, and any warning (separation)
+  double deviance = 0;       // unscaled, unpenalized, as R's glm
+  double log_likelihood = 0; // as statsmodels' llf
+  double objective = 0;      // deviance / (2n) + penalties
+  double dispersion = 1;     // Pearson chi^2 / (n - p) where estimated
+  double gradient_norm = 0;  // of the objective (the KKT violation with L1)
+  index_t rows = 0;
+
+  /// The linear predictor X b + b0 (+ offset).
+  template <class X>
+  Eigen::VectorXd predict_link(const X& x) const {
+    const auto& design = as_design(x);
+    if (design.cols() != coefficients.size())
+      detail::fail<dimension_error>("predict: the design has ", design.cols(), " columns but the model has ",
+                                    coefficients.size(), " coefficients");
+    Eigen::VectorXd eta = detail::times(design, coefficients);
+    eta.array() += intercept;
+    return eta;
+  }
+  /// The mean (a probability for binomial).
+  template <class X>
+  Eigen::VectorXd predict(const X& x) const {
+    Eigen::VectorXd eta = predict_link(x);
+    for (index_t i = 0; i < eta.size(); ++i) eta[i] = family.mean(eta[i]);
+    return eta;
+  }
+};
+
+/// Options and the fit. Setters return *this, so a model reads as one line.
+class glm {
+ public:
+  explicit glm(amalur::family f = amalur::gaussian()) : family_(f) {}
+
+  glm& intercept(bool on) { intercept_ = on; return *this; }
+  glm& l2(double v) { check_penalty(v, "l2"); l2_ = v; return *this; }
+  glm& l1(double v) { check_penalty(v, "l1"); l1_ = v; return *this; }
+  glm& max_iterations(int v) {
+    if (v < 1) detail::fail<value_error>("max_iterations must be at least 1, got ", v);
+    max_iterations_ = v;
+    return *this;
+  }
+  /// Bound on the relative change of the objective between iterations.
+  glm& tolerance(double v) {
+    if (!(v > 0)) detail::fail<value_error>("tolerance must be positive, got ", v);
+    tolerance_ = v;
+    return *this;
+  }
+  glm& on_progress(progress_callback f) { progress_ = std::move(f); return *this; }
+
+  const amalur::family& family() const { return family_; }
+  bool intercept() const { return intercept_; }
+  double l2() const { return l2_; }
+  double l1() const { return l1_; }
+  int max_iterations() const { return max_iterations_; }
+  double tolerance() const { return tolerance_; }
+  const progress_callback& progress() const { return progress_; }
+
+  /// Fits on a normalized matrix, a materialized matrix or an Eigen matrix.
+  /// `weights` (non-negative) and `offset` are optional (empty = none).
+  template <class X>
+  glm_fit fit(const X& x, const Eigen::VectorXd& y, const Eigen::VectorXd& weights = {},
+              const Eigen::VectorXd& offset = {}) const;
+
+ private:
+  static void check_penalty(double v, const char* name) {
+    if (!(v >= 0) || !std::isfinite(v)) detail::fail<value_error>(name, " must be finite and >= 0, got ", v);
+  }
+
+  amalur::family family_;
+  bool intercept_ = true;
+  double l2_ = 0, l1_ = 0;
+  int max_iterations_ = 100;
+  double tolerance_ = 1e-10;
+  progress_callback progress_;
+};
+
+namespace detail {
+
+/// The quadratic model of one Newton step, over [intercept, coefficients].
+struct newton_system {
+  Eigen::MatrixXd gram;   // X_a^T W X_a / n
+  Eigen::VectorXd rhs;    // X_a^T W z / n
+};
+
+/// Working weights and response of IRLS at eta (eta includes the offset).
+struct working_state {
+  Eigen::VectorXd mu, weight, response;
+};
+
+inline working_state irls_state(const family& f, const Eigen::VectorXd& y, const Eigen::VectorXd& w,
+                                const Eigen::VectorXd& eta, const Eigen::VectorXd& offset) {
+  working_state s{Eigen::VectorXd(eta.size()), Eigen::VectorXd(eta.size()), Eigen::VectorXd(eta.size())};
+  for (index_t i = 0; i < eta.size(); ++i) {
+    const double mu = f.mean(eta[i]), d = f.mean_derivative(eta[i]);
+    s.mu[i] = mu;
+    s.weight[i] = w[i] * d * d / f.variance(mu);
+    s.response[i] = (eta[i] - (offset.size() ? offset[i] : 0.0)) + (y[i] - mu) / d;
+  }
+  return s;
+}
+
+/// X_a^T W X_a and X_a^T W z through the operator set: one weighted
+/// crossprod and one two-column T^T X.
+template <class Design>
+newton_system build_system(const Design& x, bool intercept, const Eigen::VectorXd& weight,
+                           const Eigen::VectorXd& response, double n) {
+  const index_t p = x.cols(), q = p + (intercept ? 1 : 0);
+  Eigen::MatrixXd v(weight.size(), 2);
+  v.col(0) = weight;
+  v.col(1) = weight.cwiseProduct(response);
+  const Eigen::MatrixXd xv = transpose_times(x, v);
+  newton_system s{Eigen::MatrixXd(q, q), Eigen::VectorXd(q)};
+  s.gram.bottomRightCorner(p, p) = weighted_crossprod(x, weight);
+  s.rhs.tail(p) = xv.col(1);
+  if (intercept) {
+    s.gram(0, 0) = weight.sum();
+    s.gram.block(0, 1, 1, p) = xv.col(0).transpose();
+    s.gram.block(1, 0, p, 1) = xv.col(0);
+    s.rhs[0] = v.col(1).sum();
+  }
+  s.gram /= n;
+  s.rhs /= n;
+  return s;
+}
+
+inline double soft_threshold(double z, double t) { return z > t ? z - t : (z < -t ? z + t : 0.0); }
+
+/// Minimizes 1/2 b^T G b - c^T b + l2/2 |b_pen|^2 + l1 |b_pen|_1 by cyclic
+/// coordinate descent (warm start at b) until the KKT conditions hold.
+inline void coordinate_descent(const newton_system& s, bool intercept, double l2, double l1, Eigen::VectorXd& b) {
+  const index_t q = b.size(), first = intercept ? 1 : 0;
+  Eigen::VectorXd gb = s.gram * b;
+  const double scale = std::max(1.0, s.rhs.cwiseAbs().maxCoeff());
+  const double tol = 1e-12 * scale;
+  for (int sweep = 0; sweep < 10000; ++sweep) {
+    for (index_t j = 0; j < q; ++j) {
+      const double gjj = s.gram(j, j);
+      if (gjj <= 0) continue;  // a column without weight: its coefficient stays
+      const double partial = s.rhs[j] - gb[j] + gjj * b[j];
+      const double next = j < first ? partial / gjj : soft_threshold(partial, l1) / (gjj + l2);
+      if (next != b[j]) {
+        gb += s.gram.col(j) * (next - b[j]);
+        b[j] = next;
+      }
+    }
+    // KKT: the smooth gradient g = c - G b - l2 b must be 0 on the intercept,
+    // l1 sign(b_j) where b_j != 0, and within [-l1, l1] where b_j = 0.
+    double violation = 0;
+    for (index_t j = 0; j < q; ++j) {
+      const double g = s.rhs[j] - gb[j] - (j < first ? 0.0 : l2 * b[j]);
+      const double v = j < first ? std::abs(g)
+                       : b[j] != 0.0 ? std::abs(g - l1 * (b[j] > 0 ? 1.0 : -1.0))
+                                     : std::max(0.0, std::abs(g) - l1);
+      violation = std::max(violation, v);
+    }
+    if (violation <= tol) return;
+  }
+}
+
+/// Statistics at the solution b: deviance, dispersion, log-likelihood,
+/// gradient norm, standard errors, separation. Shared by every solver.
+template <class Problem>
+void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& b, const Eigen::VectorXd& eta,
+                double dev, double objective, glm_fit& out) {
+  const family& f = spec.family();
+  const auto& x = problem.design();
+  const Eigen::VectorXd& y = problem.labels();
+  const Eigen::VectorXd& w = problem.weights();
+  const index_t n = x.rows(), p = x.cols(), o = spec.intercept() ? 1 : 0, q = p + o;
+  const double total = problem.total_weight();
+  const bool penalized = spec.l2() > 0 || spec.l1() > 0;
+  out.intercept = spec.intercept() ? b[0] : 0.0;
+  out.coefficients = b.tail(p);
+  out.deviance = dev;
+  out.objective = objective;
+
+  const working_state ws = irls_state(f, y, w, eta, problem.offset());
+  double pearson = 0;
+  for (index_t i = 0; i < n; ++i) pearson += w[i] * (y[i] - ws.mu[i]) * (y[i] - ws.mu[i]) / f.variance(ws.mu[i]);
+  out.dispersion = f.estimates_dispersion() ? pearson / std::max(1.0, static_cast<double>(n - q)) : 1.0;
+  // statsmodels' llf: Gaussian with identity link at scale RSS / n, else at the dispersion.
+  const double scale =
+      f.kind() == family_kind::gaussian && f.link() == link_kind::identity ? dev / total : out.dispersion;
+  out.log_likelihood = 0;
+  for (index_t i = 0; i < n; ++i)
+    if (w[i] > 0) out.log_likelihood += f.log_likelihood(y[i], ws.mu[i], w[i], scale);
+
+  Eigen::VectorXd grad = problem.smooth_gradient(b, eta);
+  if (spec.l1() > 0)  // the KKT violation: subgradient distance from 0
+    for (index_t j = o; j < q; ++j)
+      grad[j] = b[j] != 0 ? grad[j] + spec.l1() * (b[j] > 0 ? 1 : -1) : std::max(0.0, std::abs(grad[j]) - spec.l1());
+  out.gradient_norm = grad.norm();
+
+  if (!penalized) {
+    const newton_system sys = build_system(x, spec.intercept(), ws.weight, ws.response, 1.0);
+    const Eigen::LDLT<Eigen::MatrixXd> ldlt(sys.gram);
+    if (ldlt.info() == Eigen::Success && ldlt.isPositive() && ldlt.rcond() > 1e-14) {
+      const Eigen::VectorXd se =
+          (ldlt.solve(Eigen::MatrixXd::Identity(q, q)).diagonal() * out.dispersion).cwiseSqrt();
+      out.standard_errors = se.tail(p);
+      if (spec.intercept()) out.intercept_standard_error = se[0];
+    }
+  }
+  // Separation: infinite maximum-likelihood coefficients are no convergence.
+  if (f.kind() == family_kind::binomial && !penalized) {
+    const double eps = 1e-8;
+    index_t extreme = 0;
+    for (index_t i = 0; i < n; ++i) extreme += ws.mu[i] < eps || ws.mu[i] > 1 - eps;
+    if (extreme == n || dev < 1e-8 * total) {
+      out.converged = false;
+      out.message = "the classes are separable: the maximum-likelihood coefficients are infinite; add an l2 penalty";
+    } else if (extreme > 0) {
+      out.message += (out.message.empty() ? "" : "; ") + std::string("fitted probabilities numerically 0 or 1 occurred");
+    }
+  }
+  if (!b.allFinite()) {
+    out.converged = false;
+    out.message = "the coefficients are not finite";
+  }
+}
+
+}  // namespace detail
+
+/// A GLM objective over a design: linear predictor, deviance, objective and
+/// gradient at any coefficient vector b = [intercept, coefficients]. IRLS,
+/// L-BFGS and the tests (finite differences) all evaluate through it.
+template <class Design>
+class glm_problem {
+ public:
+  glm_problem(const glm& spec, const Design& x, const Eigen::VectorXd& y, const Eigen::VectorXd& weights,
+              const Eigen::VectorXd& offset)
+      : spec_(spec), x_(x), y_(y), offset_(offset) {
+    const index_t n = x.rows();
+    if (y.size() != n)
+      detail::fail<dimension_error>("glm: y has ", y.size(), " entries but the design has ", n, " rows");
+    if (weights.size() != 0 && weights.size() != n)
+      detail::fail<dimension_error>("glm: weights have ", weights.size(), " entries but the design has ", n,
+                                    " rows");
+    if (offset.size() != 0 && offset.size() != n)
+      detail::fail<dimension_error>("glm: offset has ", offset.size(), " entries but the design has ", n, " rows");
+    for (index_t i = 0; i < n; ++i) spec.family().check_label(y[i], i);
+    w_ = weights.size() ? weights : Eigen::VectorXd::Ones(n);
+    for (index_t i = 0; i < n; ++i)
+      if (!(w_[i] >= 0) || !std::isfinite(w_[i]))
+        detail::fail<value_error>("glm: weight at row ", i, " must be finite and >= 0, got ", w_[i]);
+    for (index_t i = 0; i < offset.size(); ++i)
+      if (!std::isfinite(offset[i])) detail::fail<value_error>("glm: offset at row ", i, " is not finite");
+    total_ = w_.sum();
+    if (!(total_ > 0)) detail::fail<value_error>("glm: the sample weights sum to zero");
+  }
+
+  index_t rows() const { return x_.rows(); }
+  index_t size() const { return x_.cols() + (spec_.intercept() ? 1 : 0); }
+  double total_weight() const { return total_; }
+  const Eigen::VectorXd& weights() const { return w_; }
+  const Eigen::VectorXd& offset() const { return offset_; }
+  const Eigen::VectorXd& labels() const { return y_; }
+  const Design& design() const { return x_; }
+
+  Eigen::VectorXd linear_predictor(const Eigen::VectorXd& b) const {
+    Eigen::VectorXd eta = detail::times(x_, b.tail(x_.cols()));
+    if (spec_.intercept()) eta.array() += b[0];
+    if (offset_.size()) eta += offset_;
+    return eta;
+  }
+  /// The deviance at eta; false when eta leaves the link's domain.
+  bool deviance(const Eigen::VectorXd& eta, double& dev) const {
+    const family& f = spec_.family();
+    dev = 0;
+    for (index_t i = 0; i < eta.size(); ++i) {
+      if (!f.valid_eta(eta[i])) return false;
+      dev += w_[i] * f.unit_deviance(y_[i], f.mean(eta[i]));
+    }
+    return std::isfinite(dev);
+  }
+  double objective(double dev, const Eigen::VectorXd& b) const {
+    const auto pen = b.tail(x_.cols());
+    return dev / (2 * total_) + 0.5 * spec_.l2() * pen.squaredNorm() + spec_.l1() * pen.template lpNorm<1>();
+  }
+  /// Objective without the L1 term, and its gradient; +inf when b is infeasible.
+  double smooth_objective(const Eigen::VectorXd& b, Eigen::VectorXd& grad) const {
+    const Eigen::VectorXd eta = linear_predictor(b);
+    double dev = 0;
+    grad = Eigen::VectorXd::Zero(b.size());
+    if (!deviance(eta, dev)) return std::numeric_limits<double>::infinity();
+    grad = smooth_gradient(b, eta);
+    const auto pen = b.tail(x_.cols());
+    return dev / (2 * total_) + 0.5 * spec_.l2() * pen.squaredNorm();
+  }
+  /// Gradient of deviance / (2n) + l2/2 |b|^2 at b (eta = X_a b):
+  /// -(1/n) X_a^T (w (y - mu) mu'(eta) / V(mu)) + l2 b.
+  Eigen::VectorXd smooth_gradient(const Eigen::VectorXd& b, const Eigen::VectorXd& eta) const {
+    const family& f = spec_.family();
+    const index_t n = rows(), p = x_.cols();
+    Eigen::VectorXd score(n);
+    for (index_t i = 0; i < n; ++i) {
+      const double mu = f.mean(eta[i]);
+      score[i] = w_[i] * (y_[i] - mu) * f.mean_derivative(eta[i]) / f.variance(mu);
+    }
+    Eigen::VectorXd grad(b.size());
+    grad.tail(p) = -detail::transpose_times(x_, Eigen::MatrixXd(score)).col(0) / total_ + spec_.l2() * b.tail(p);
+    if (spec_.intercept()) grad[0] = -score.sum() / total_;
+    return grad;
+  }
+
+ private:
+  const glm& spec_;
+  const Design& x_;
+  const Eigen::VectorXd& y_;
+  Eigen::VectorXd w_;
+  Eigen::VectorXd offset_;  // a copy: callers may pass a temporary
+  double total_ = 0;
+};
+
+template <class X>
+glm_fit glm::fit(const X& x_in, const Eigen::VectorXd& y, const Eigen::VectorXd& weights,
+                 const Eigen::VectorXd& offset) const {
+  const auto& x = as_design(x_in);
+  using design_type = std::decay_t<decltype(x)>;
+  const glm_problem<design_type> problem(*this, x, y, weights, offset);
+  const index_t n = x.rows(), p = x.cols(), o = intercept_ ? 1 : 0, q = p + o;
+  const Eigen::VectorXd& w = problem.weights();
+  const double total = problem.total_weight();
+
+  glm_fit out;
+  out.family = family_;
+  out.has_intercept = intercept_;
+  out.rows = n;
+  detail::stopwatch clock;
+
+  // Start as R does: from the family's initial means, not from b = 0.
+  Eigen::VectorXd eta(n);
+  for (index_t i = 0; i < n; ++i)
+    eta[i] = family_.link_fn(family_.initial_mean(y[i])) + (offset.size() ? offset[i] : 0.0);
+  Eigen::VectorXd b = Eigen::VectorXd::Zero(q);
+  double dev = 0, objective = std::numeric_limits<double>::infinity();
+  bool have_b = false;
+  const bool exact_in_one_step =
+      family_.kind() == family_kind::gaussian && family_.link() == link_kind::identity && l1_ == 0;
+
+  for (int it = 1; it <= max_iterations_; ++it) {
+    const detail::working_state ws = detail::irls_state(family_, y, w, eta, offset);
+    const detail::newton_system sys = detail::build_system(x, intercept_, ws.weight, ws.response, total);
+    Eigen::VectorXd next = b;
+    if (l1_ > 0) {
+      detail::coordinate_descent(sys, intercept_, l2_, l1_, next);
+    } else {
+      Eigen::MatrixXd g = sys.gram;
+      g.diagonal().tail(p).array() += l2_;
+      const Eigen::LDLT<Eigen::MatrixXd> ldlt(g);
+      const double rcond = ldlt.info() == Eigen::Success ? ldlt.rcond() : 0.0;
+      if (!(rcond > 1e3 * std::numeric_limits<double>::epsilon() * static_cast<double>(q)) || !ldlt.isPositive())
+        detail::fail<value_error>("glm: the design is rank deficient (X^T W X is singular, reciprocal condition ",
+                                  rcond, "); drop collinear columns or add an l2 penalty");
+      next = ldlt.solve(sys.rhs);
+    }
+    // Step-halving: back towards the last iterate while eta leaves the
+    // link's domain or the objective does not decrease.
+    Eigen::VectorXd eta_next = problem.linear_predictor(next);
+    double dev_next = 0;
+    bool ok = problem.deviance(eta_next, dev_next);
+    double obj_next = ok ? problem.objective(dev_next, next) : std::numeric_limits<double>::infinity();
+    for (int half = 0; have_b && half < 30 && (!ok || obj_next > objective * (1 + 1e-12)); ++half) {
+      next = 0.5 * (next + b);
+      eta_next = problem.linear_predictor(next);
+      ok = problem.deviance(eta_next, dev_next);
+      obj_next = ok ? problem.objective(dev_next, next) : std::numeric_limits<double>::infinity();
+    }
+    if (!ok) {
+      if (!have_b)
+        detail::fail<value_error>("glm: no valid linear predictor from the starting values (", name_of(family_.kind()),
+                                  " with ", name_of(family_.link()), " link); try the canonical link");
+      out.message = "step-halving could not keep the linear predictor in the link's domain";
+      break;
+    }
+    const double change = have_b ? std::abs(obj_next - objective) / (std::abs(obj_next) + 0.1) : 1.0;
+    b = next;
+    eta = eta_next;
+    dev = dev_next;
+    objective = obj_next;
+    have_b = true;
+    out.iterations = it;
+    if (progress_ && !progress_({it, objective, clock.seconds()})) {
+      out.message = "stopped by the progress callback";
+      break;
+    }
+    if (exact_in_one_step || change < tolerance_) {
+      out.converged = true;
+      break;
+    }
+  }
+  if (!out.converged && out.message.empty())
+    out.message = "no convergence in " + std::to_string(max_iterations_) + " iterations";
+  detail::finish_fit(problem, *this, b, eta, dev, objective, out);
+  return out;
+}
+
+/// Least squares (a Gaussian GLM with identity link): one solve of the
+/// normal equations through the factorized crossprod.
+inline glm linear_regression() { return glm(gaussian()); }
+/// Logistic regression (a Binomial GLM with logit link).
+inline glm logistic_regression() { return glm(binomial()); }
+
+}  // namespace amalur

@@ -1,0 +1,154 @@
+#pragma once
+// k-means (Lloyd) with k-means++ seeding, factorized: distances come from
+// ||x||^2 - 2 X C^T + ||c||^2, where X C^T is one T * X and ||x||^2 is
+// computed per source row; centroid sums are one T^T A (A = one-hot labels).
+
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "amalur/models/design.hpp"
+
+namespace amalur {
+
+struct kmeans_fit {
+  Eigen::MatrixXd centroids;       // k x d
+  std::vector<index_t> labels;     // cluster per row
+  double inertia = 0;              // sum of squared distances to the closest centroid
+  int iterations = 0;
+  bool converged = false;
+  std::string message;
+
+  /// The closest centroid for each row of x (factorized on a normalized matrix).
+  template <class X>
+  std::vector<index_t> predict(const X& x) const;
+};
+
+class kmeans {
+ public:
+  explicit kmeans(index_t k) : k_(k) {
+    if (k < 1) detail::fail<value_error>("kmeans: k must be at least 1, got ", k);
+  }
+  kmeans& seed(std::uint64_t s) { seed_ = s; return *this; }
+  kmeans& max_iterations(int v) {
+    if (v < 1) detail::fail<value_error>("kmeans: max_iterations must be at least 1, got ", v);
+    max_iterations_ = v;
+    return *this;
+  }
+  /// Stop when the centroids move less than tolerance * mean column variance (squared).
+  kmeans& tolerance(double v) {
+    if (!(v >= 0)) detail::fail<value_error>("kmeans: tolerance must be >= 0, got ", v);
+    tolerance_ = v;
+    return *this;
+  }
+  kmeans& on_progress(progress_callback f) { progress_ = std::move(f); return *this; }
+
+  template <class X>
+  kmeans_fit fit(const X& x) const;
+
+ private:
+  index_t k_;
+  std::uint64_t seed_ = 0;
+  int max_iterations_ = 300;
+  double tolerance_ = 1e-4;
+  progress_callback progress_;
+};
+
+namespace detail {
+/// Squared distances (n x k) of every row to every centroid.
+template <class Design>
+Eigen::MatrixXd squared_distances(const Design& x, const Eigen::VectorXd& row_norms, const Eigen::MatrixXd& c) {
+  using Scalar = typename Design::Scalar;
+  const Eigen::MatrixXd ct = c.transpose();
+  Eigen::MatrixXd d = -2.0 * x.multiply(ct.cast<Scalar>().eval()).template cast<double>();
+  d.colwise() += row_norms;
+  d.rowwise() += c.rowwise().squaredNorm().transpose();
+  return d.cwiseMax(0.0);
+}
+/// Closest centroid per row (ties to the lowest index) and the inertia.
+inline double assign(const Eigen::MatrixXd& dist, std::vector<index_t>& labels) {
+  labels.resize(static_cast<std::size_t>(dist.rows()));
+  double inertia = 0;
+  for (index_t i = 0; i < dist.rows(); ++i) {
+    index_t best = 0;
+    for (index_t j = 1; j < dist.cols(); ++j)
+      if (dist(i, j) < dist(i, best)) best = j;
+    labels[static_cast<std::size_t>(i)] = best;
+    inertia += dist(i, best);
+  }
+  return inertia;
+}
+/// Uniform in [0, 1) from the generator, the same on every platform.
+inline double unit(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+}  // namespace detail
+
+template <class X>
+kmeans_fit kmeans::fit(const X& x_in) const {
+  const auto& x = as_design(x_in);
+  const index_t n = x.rows(), d = x.cols();
+  if (k_ > n) detail::fail<value_error>("kmeans: k = ", k_, " exceeds the ", n, " rows");
+  const Eigen::VectorXd norms = x.row_squared_norms().template cast<double>();
+  std::mt19937_64 rng(seed_);
+  detail::stopwatch clock;
+
+  // k-means++: each next centre drawn with probability proportional to D(x)^2.
+  Eigen::MatrixXd c(k_, d);
+  c.row(0) = x.row(static_cast<index_t>(detail::unit(rng) * static_cast<double>(n))).template cast<double>();
+  Eigen::VectorXd closest = detail::squared_distances(x, norms, c.topRows(1)).col(0);
+  for (index_t j = 1; j < k_; ++j) {
+    const double total = closest.sum();
+    index_t pick = 0;
+    if (total > 0) {
+      double target = detail::unit(rng) * total;
+      for (pick = 0; pick < n - 1 && target >= closest[pick]; ++pick) target -= closest[pick];
+    } else {
+      pick = static_cast<index_t>(detail::unit(rng) * static_cast<double>(n));
+    }
+    c.row(j) = x.row(pick).template cast<double>();
+    closest = closest.cwiseMin(detail::squared_distances(x, norms, c.row(j)).col(0));
+  }
+
+  using Scalar = typename std::decay_t<decltype(x)>::Scalar;
+  const double shift_tol = tolerance_ * x.col_variances().template cast<double>().mean();
+  kmeans_fit out;
+  for (int it = 1; it <= max_iterations_; ++it) {
+    out.inertia = detail::assign(detail::squared_distances(x, norms, c), out.labels);
+    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> onehot =
+        Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>::Zero(n, k_);
+    for (index_t i = 0; i < n; ++i) onehot(i, out.labels[static_cast<std::size_t>(i)]) = 1;
+    const Eigen::MatrixXd sums = x.transpose_multiply(onehot).template cast<double>();  // d x k
+    const Eigen::VectorXd counts = onehot.colwise().sum().transpose().template cast<double>();
+    Eigen::MatrixXd next = c;
+    for (index_t j = 0; j < k_; ++j)
+      if (counts[j] > 0) next.row(j) = sums.col(j).transpose() / counts[j];  // an empty cluster keeps its centre
+    const double shift = (next - c).squaredNorm();
+    c = next;
+    out.iterations = it;
+    if (progress_ && !progress_({it, out.inertia, clock.seconds()})) {
+      out.message = "stopped by the progress callback";
+      break;
+    }
+    if (shift <= shift_tol) {
+      out.converged = true;
+      break;
+    }
+  }
+  if (!out.converged && out.message.empty())
+    out.message = "no convergence in " + std::to_string(max_iterations_) + " iterations";
+  out.inertia = detail::assign(detail::squared_distances(x, norms, c), out.labels);
+  out.centroids = c;
+  return out;
+}
+
+template <class X>
+std::vector<index_t> kmeans_fit::predict(const X& x_in) const {
+  const auto& x = as_design(x_in);
+  if (x.cols() != centroids.cols())
+    detail::fail<dimension_error>("kmeans predict: the design has ", x.cols(), " columns, the centroids ",
+                                  centroids.cols());
+  std::vector<index_t> labels_out;
+  detail::assign(detail::squared_distances(x, x.row_squared_norms().template cast<double>(), centroids), labels_out);
+  return labels_out;
+}
+
+}  // namespace amalur

@@ -1,0 +1,334 @@
+// Models: factorized equals materialized on random integration scenarios,
+// known coefficients are recovered, optimality holds at the solution, and
+// the hard cases (separation, rank deficiency, no convergence) say so.
+
+#include <catch2/catch.hpp>
+
+#include <amalur/models/custom.hpp>
+
+#include <Eigen/Eigenvalues>
+
+#include "scenario.hpp"
+
+using namespace amalur_test;
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+namespace {
+
+double unit(std::mt19937_64& rng) { return amalur::detail::unit(rng); }
+
+/// Labels drawn from the family at mean(eta).
+VectorXd draw_labels(const amalur::family& f, const VectorXd& eta, std::mt19937_64& rng) {
+  VectorXd y(eta.size());
+  for (index_t i = 0; i < eta.size(); ++i) {
+    const double mu = f.mean(eta[i]);
+    switch (f.kind()) {
+      case amalur::family_kind::gaussian: y[i] = mu + (unit(rng) - 0.5); break;
+      case amalur::family_kind::binomial: y[i] = unit(rng) < mu ? 1.0 : 0.0; break;
+      case amalur::family_kind::poisson: y[i] = static_cast<double>(std::poisson_distribution<int>(mu)(rng)); break;
+      case amalur::family_kind::gamma: y[i] = std::gamma_distribution<double>(4.0, mu / 4.0)(rng); break;
+    }
+  }
+  return y;
+}
+
+const amalur::family kFamilies[] = {amalur::gaussian(), amalur::binomial(), amalur::poisson(),
+                                    amalur::gamma(amalur::link_kind::log)};
+
+/// A star schema with a fact table and two dimensions (one via a left join).
+struct star {
+  MatrixXd fact, dim;
+  std::vector<index_t> fk1, fk2;
+  star(index_t n, index_t m, std::uint64_t seed) : fact(n, 2), dim(m, 2), fk1(n), fk2(n) {
+    std::mt19937_64 rng(seed);
+    for (index_t i = 0; i < fact.size(); ++i) fact.data()[i] = unit(rng) * 2 - 1;
+    for (index_t i = 0; i < dim.size(); ++i) dim.data()[i] = unit(rng) * 2 - 1;
+    for (auto& k : fk1) k = static_cast<index_t>(unit(rng) * m);
+    for (auto& k : fk2) k = unit(rng) < 0.9 ? static_cast<index_t>(unit(rng) * m) : amalur::none;
+  }
+  auto normalized() const {
+    return amalur::normalized(amalur::source(fact, amalur::identity_rows(), amalur::columns<0, 1>()),
+                              amalur::source(dim, amalur::gather_rows(fk1), amalur::columns<2, 3>()),
+                              amalur::source(dim, amalur::partial_rows(fk2), amalur::columns<4, 5>()));
+  }
+};
+
+double relative(double a, double b) { return std::abs(a - b) / std::max(1.0, std::abs(b)); }
+
+}  // namespace
+
+TEST_CASE("each GLM, factorized, equals the materialized fit on random scenarios", "[models][differential]") {
+  const int count = std::max(1, scenario_count() / 5);
+  for (int k = 0; k < count; ++k) {
+    const std::uint64_t seed = base_seed() + static_cast<std::uint64_t>(k);
+    INFO(replay_hint(seed));
+    const scenario sc = random_scenario(seed);
+    const MatrixXd t = oracle(sc);
+    const auto nm = build<double>(sc);
+    std::mt19937_64 rng(seed);
+    const amalur::family& fam = kFamilies[k % 4];
+    INFO("family " << amalur::name_of(fam.kind()));
+    VectorXd beta(t.cols());
+    for (index_t j = 0; j < beta.size(); ++j) beta[j] = 0.6 * (unit(rng) - 0.5);
+    const VectorXd y = draw_labels(fam, t * beta, rng);
+    if (fam.kind() == amalur::family_kind::gamma && (y.array() <= 0).any()) continue;
+    const auto spec = amalur::glm(fam).l2(1e-3);
+    const amalur::glm_fit f = spec.fit(nm, y);
+    const amalur::glm_fit m = spec.fit(t, y);
+    const amalur::glm_fit b = spec.fit(amalur::materialize_best(nm), y);
+    CHECK(f.converged == m.converged);
+    CHECK(relative(f.objective, m.objective) < 1e-10);
+    CHECK(relative(b.objective, m.objective) < 1e-10);
+    CHECK(relative(f.deviance, m.deviance) < 1e-9);
+    // Coefficients: the error a perturbation of the objective allows grows with the condition number.
+    MatrixXd g = (t.transpose() * t) / static_cast<double>(t.rows());
+    g.diagonal().array() += 1e-3;
+    const Eigen::SelfAdjointEigenSolver<MatrixXd> eig(g);
+    const double cond = eig.eigenvalues().maxCoeff() / eig.eigenvalues().minCoeff();
+    CHECK((f.coefficients - m.coefficients).cwiseAbs().maxCoeff() <= 1e-9 * cond * (1 + m.coefficients.norm()));
+    CHECK((f.predict(nm) - m.predict(t)).cwiseAbs().maxCoeff() <= 1e-8 * cond);
+  }
+}
+
+TEST_CASE("a float design gives the double fit to float accuracy", "[models][differential]") {
+  const int count = std::max(1, scenario_count() / 20);
+  for (int k = 0; k < count; ++k) {
+    const std::uint64_t seed = base_seed() + static_cast<std::uint64_t>(k);
+    INFO(replay_hint(seed));
+    const scenario sc = random_scenario(seed);
+    const MatrixXd t = oracle(sc);
+    std::mt19937_64 rng(seed);
+    VectorXd beta(t.cols());
+    for (index_t j = 0; j < beta.size(); ++j) beta[j] = unit(rng) - 0.5;
+    const VectorXd y = draw_labels(amalur::binomial(), t * beta, rng);
+    const auto spec = amalur::logistic_regression().l2(1e-2);
+    CHECK(relative(spec.fit(build<float>(sc), y).objective, spec.fit(t, y).objective) < 1e-5);
+  }
+}
+
+TEST_CASE("each GLM recovers the coefficients it was generated from", "[models]") {
+  const star s(40000, 50, 11);
+  const auto t = s.normalized();
+  VectorXd beta(6);
+  beta << 0.8, -0.5, 0.3, 0.6, -0.4, 0.2;
+  for (const amalur::family& fam :
+       {amalur::gaussian(), amalur::binomial(), amalur::poisson(), amalur::gamma(amalur::link_kind::log),
+        amalur::gamma()}) {
+    INFO("family " << amalur::name_of(fam.kind()) << " link " << amalur::name_of(fam.link()));
+    // The inverse link needs eta > 0: shift the intercept.
+    const double b0 = fam.link() == amalur::link_kind::inverse ? 3.0 : 0.2;
+    VectorXd eta = t * beta;
+    eta.array() += b0;
+    std::mt19937_64 rng(5);
+    const VectorXd y = draw_labels(fam, eta, rng);
+    const auto fit = amalur::glm(fam).fit(t, y);
+    REQUIRE(fit.converged);
+    REQUIRE(fit.standard_errors.size() == 6);
+    // Within 5 standard errors of the truth, and the intercept too.
+    CHECK(((fit.coefficients - beta).array().abs() <= 5 * fit.standard_errors.array()).all());
+    CHECK(std::abs(fit.intercept - b0) <= 5 * fit.intercept_standard_error);
+    // Optimality checked directly: the gradient vanishes at the solution.
+    CHECK(fit.gradient_norm < 1e-7);
+  }
+}
+
+TEST_CASE("the GLM gradient matches finite differences (MorpheusPy drops y from the logistic one)", "[models]") {
+  const star s(500, 20, 3);
+  const auto t = s.normalized();
+  std::mt19937_64 rng(9);
+  for (const amalur::family& fam : kFamilies) {
+    INFO("family " << amalur::name_of(fam.kind()));
+    VectorXd eta = t * VectorXd::Constant(6, 0.2);
+    const VectorXd y = draw_labels(fam, eta, rng);
+    const auto spec = amalur::glm(fam).l2(0.05);
+    const amalur::glm_problem<decltype(t)> problem(spec, t, y, {}, {});
+    VectorXd b(7);
+    for (index_t j = 0; j < 7; ++j) b[j] = 0.3 * (unit(rng) - 0.5);
+    VectorXd grad, unused;
+    problem.smooth_objective(b, grad);
+    for (index_t j = 0; j < 7; ++j) {
+      const double h = 1e-6;
+      VectorXd up = b, down = b;
+      up[j] += h;
+      down[j] -= h;
+      const double numeric = (problem.smooth_objective(up, unused) - problem.smooth_objective(down, unused)) / (2 * h);
+      CHECK(std::abs(numeric - grad[j]) < 1e-7 * (1 + std::abs(numeric)));
+    }
+  }
+}
+
+TEST_CASE("linear regression equals the closed form and statsmodels' log-likelihood", "[models]") {
+  const star s(3000, 30, 4);
+  const auto t = s.normalized();
+  const MatrixXd m = t.materialize();
+  std::mt19937_64 rng(2);
+  VectorXd y(m.rows());
+  for (index_t i = 0; i < y.size(); ++i) y[i] = m.row(i).sum() + unit(rng);
+  const auto fit = amalur::linear_regression().fit(t, y);
+  MatrixXd xa(m.rows(), 7);
+  xa << VectorXd::Ones(m.rows()), m;
+  const VectorXd closed = (xa.transpose() * xa).ldlt().solve(xa.transpose() * y);
+  CHECK(std::abs(fit.intercept - closed[0]) < 1e-10);
+  CHECK((fit.coefficients - closed.tail(6)).cwiseAbs().maxCoeff() < 1e-10);
+  const double rss = (y - xa * closed).squaredNorm(), n = static_cast<double>(y.size());
+  CHECK(std::abs(fit.deviance - rss) < 1e-8 * rss);
+  CHECK(std::abs(fit.log_likelihood - (-n / 2 * (std::log(2 * M_PI * rss / n) + 1))) < 1e-8);
+  // Standard errors: sigma^2 (X^T X)^{-1}, sigma^2 = RSS / (n - p).
+  const VectorXd se = ((xa.transpose() * xa).inverse().diagonal() * rss / (n - 7)).cwiseSqrt();
+  CHECK((fit.standard_errors - se.tail(6)).cwiseAbs().maxCoeff() < 1e-10);
+}
+
+TEST_CASE("elastic net: proximal Newton satisfies the KKT conditions and zeroes weak coefficients", "[models]") {
+  const star s(5000, 40, 8);
+  const auto t = s.normalized();
+  VectorXd beta(6);
+  beta << 1.0, 0, 0, -0.8, 0, 0.5;
+  std::mt19937_64 rng(1);
+  const VectorXd y = draw_labels(amalur::binomial(), t * beta, rng);
+  const auto fit = amalur::logistic_regression().l1(0.02).l2(0.01).fit(t, y);
+  CHECK(fit.converged);
+  CHECK(fit.gradient_norm < 1e-8);  // distance of the subgradient from 0
+  CHECK((fit.coefficients.array() == 0).count() >= 2);
+  CHECK(fit.standard_errors.size() == 0);  // penalized: no standard errors
+  const auto m = amalur::logistic_regression().l1(0.02).l2(0.01).fit(t.materialize(), y);
+  CHECK(relative(fit.objective, m.objective) < 1e-10);
+}
+
+TEST_CASE("L-BFGS reaches the Newton solution", "[models]") {
+  const star s(4000, 30, 6);
+  const auto t = s.normalized();
+  std::mt19937_64 rng(3);
+  const VectorXd y = draw_labels(amalur::poisson(), t * VectorXd::Constant(6, 0.3), rng);
+  const auto spec = amalur::glm(amalur::poisson()).l2(1e-3);
+  const auto newton = spec.fit(t, y);
+  const auto lbfgs = amalur::fit_lbfgs(spec, t, y);
+  CHECK(lbfgs.converged);
+  CHECK(relative(lbfgs.objective, newton.objective) < 1e-10);
+  CHECK((lbfgs.coefficients - newton.coefficients).cwiseAbs().maxCoeff() < 1e-4);
+  CHECK_THROWS_AS(amalur::fit_lbfgs(amalur::glm(amalur::poisson()).l1(0.1), t, y), amalur::value_error);
+}
+
+TEST_CASE("hard cases give a clear outcome", "[models]") {
+  SECTION("separable classes: not converged, finite coefficients, a message") {
+    MatrixXd x(6, 1);
+    x << -3, -2, -1, 1, 2, 3;
+    VectorXd y(6);
+    y << 0, 0, 0, 1, 1, 1;
+    const auto fit = amalur::logistic_regression().fit(x, y);
+    CHECK_FALSE(fit.converged);
+    CHECK(fit.coefficients.allFinite());
+    CHECK_THAT(fit.message, Catch::Contains("separable"));
+  }
+  SECTION("a rank-deficient design is an error unless penalized") {
+    MatrixXd f = MatrixXd::Random(50, 1);
+    auto t = amalur::normalized(amalur::source(f, amalur::identity_rows(), amalur::columns<0>()),
+                                amalur::source(f, amalur::identity_rows(), amalur::columns<1>()));
+    const VectorXd y = VectorXd::Random(50);
+    CHECK_THROWS_WITH(amalur::linear_regression().fit(t, y), Catch::Contains("rank deficient"));
+    CHECK(amalur::linear_regression().l2(0.1).fit(t, y).converged);
+  }
+  SECTION("an iteration limit reports no convergence") {
+    const star s(2000, 20, 1);
+    const auto t = s.normalized();
+    std::mt19937_64 rng(4);
+    const VectorXd y = draw_labels(amalur::binomial(), t * VectorXd::Constant(6, 0.5), rng);
+    const auto fit = amalur::logistic_regression().max_iterations(1).fit(t, y);
+    CHECK_FALSE(fit.converged);
+    CHECK_THAT(fit.message, Catch::Contains("no convergence in 1 iterations"));
+  }
+  SECTION("labels outside the family's support") {
+    const MatrixXd x = MatrixXd::Random(4, 1);
+    CHECK_THROWS_WITH(amalur::logistic_regression().fit(x, VectorXd::Constant(4, 0.5)), Catch::Contains("0 or 1"));
+    CHECK_THROWS_WITH(amalur::glm(amalur::poisson()).fit(x, VectorXd::Constant(4, -1)), Catch::Contains("negative"));
+    CHECK_THROWS_WITH(amalur::glm(amalur::gamma()).fit(x, VectorXd::Zero(4)), Catch::Contains("positive"));
+    CHECK_THROWS_AS(amalur::linear_regression().fit(x, VectorXd::Ones(3)), amalur::dimension_error);
+  }
+  SECTION("the progress callback sees every iteration and can stop the fit") {
+    const star s(2000, 20, 1);
+    const auto t = s.normalized();
+    std::mt19937_64 rng(4);
+    const VectorXd y = draw_labels(amalur::binomial(), t * VectorXd::Constant(6, 0.5), rng);
+    std::vector<int> seen;
+    const auto fit = amalur::logistic_regression()
+                         .on_progress([&](const amalur::progress& p) {
+                           seen.push_back(p.iteration);
+                           return p.iteration < 2;
+                         })
+                         .fit(t, y);
+    CHECK(seen == std::vector<int>{1, 2});
+    CHECK_FALSE(fit.converged);
+    CHECK_THAT(fit.message, Catch::Contains("progress callback"));
+  }
+}
+
+TEST_CASE("k-means, factorized, gives the materialized assignment and inertia", "[models][differential]") {
+  const int count = std::max(1, scenario_count() / 10);
+  int compared = 0;
+  for (int k = 0; k < count; ++k) {
+    const std::uint64_t seed = base_seed() + static_cast<std::uint64_t>(k);
+    INFO(replay_hint(seed));
+    const scenario sc = random_scenario(seed);
+    if (sc.rows < 8) continue;
+    const MatrixXd t = oracle(sc);
+    const auto nm = build<double>(sc);
+    const auto model = amalur::kmeans(3).seed(seed).max_iterations(50);
+    const auto f = model.fit(nm);
+    const auto m = model.fit(t);
+    // Compare only where no point is near a tie between two centroids.
+    const MatrixXd d = amalur::detail::squared_distances(amalur::as_design(t), t.rowwise().squaredNorm(), m.centroids);
+    bool tie = false;
+    for (index_t i = 0; i < d.rows(); ++i) {
+      VectorXd row = d.row(i);
+      std::sort(row.data(), row.data() + row.size());
+      tie = tie || row[1] - row[0] < 1e-8 * (1 + row[0]);
+    }
+    if (tie) continue;
+    ++compared;
+    CHECK(f.labels == m.labels);
+    CHECK(relative(f.inertia, m.inertia) < 1e-10);
+    CHECK(f.predict(nm) == m.labels);
+  }
+  CHECK(compared > count / 4);
+}
+
+TEST_CASE("NMF, factorized, equals the materialized updates and its loss is the true loss", "[models]") {
+  const star s(2000, 30, 2);
+  const auto t = s.normalized().cwisePow(2.0);  // non-negative
+  const auto f = amalur::nmf(3).seed(4).max_iterations(60).fit(t);
+  const MatrixXd m = t.materialize();
+  const auto g = amalur::nmf(3).seed(4).max_iterations(60).fit(m);
+  CHECK(relative(f.loss, g.loss) < 1e-10);
+  CHECK(relative(f.loss, (m - f.w * f.h).squaredNorm()) < 1e-9);
+  CHECK((f.w.array() >= 0).all());
+  CHECK((f.h.array() >= 0).all());
+  CHECK_THROWS_WITH(amalur::nmf(2).fit(s.normalized()), Catch::Contains("negative"));
+}
+
+namespace {
+struct huber {
+  double delta = 1.0;
+  double value(double y, double eta) const {
+    const double r = std::abs(y - eta);
+    return r <= delta ? 0.5 * r * r : delta * (r - 0.5 * delta);
+  }
+  double derivative(double y, double eta) const { return std::clamp(eta - y, -delta, delta); }
+};
+}  // namespace
+
+TEST_CASE("a custom model (Huber regression) fits through the operator set", "[models]") {
+  const star s(5000, 30, 7);
+  const auto t = s.normalized();
+  VectorXd beta(6);
+  beta << 1, -1, 0.5, 0.25, -0.5, 2;
+  VectorXd y = t * beta;
+  y.array() += 0.7;
+  y[10] += 500;  // an outlier Huber shrugs off
+  const auto fit = amalur::fit_custom(huber{}, t, y);
+  CHECK(fit.converged);
+  CHECK(fit.gradient_norm < 1e-6);
+  CHECK((fit.coefficients - beta).cwiseAbs().maxCoeff() < 0.02);
+  const auto same = amalur::fit_custom(huber{}, t.materialize(), y);
+  CHECK(relative(fit.objective, same.objective) < 1e-10);
+  static_assert(amalur::is_row_loss<huber>::value && !amalur::is_row_loss<int>::value);
+}
