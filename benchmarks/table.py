@@ -7,14 +7,14 @@ markdown table: one row per benchmark, factorized and materialized side by side.
 import json
 import sys
 
-COLUMNS = ["fact_us", "mat_us", "speedup", "flop_ratio", "byte_ratio"]
+COLUMNS = ["fact_us", "mat_us", "fact_ms", "mat_ms", "speedup", "flop_ratio", "byte_ratio"]
 
 
 def main(path):
     with open(path) as f:
         runs = json.load(f)["benchmarks"]
     extra = [c for c in ("roofline_speedup", "share_of_roofline") if any(c in r for r in runs)]
-    cols = COLUMNS + extra
+    cols = [c for c in COLUMNS if any(c in r for r in runs)] + extra
     print("| benchmark | " + " | ".join(cols) + " |")
     print("|---|" + "---:|" * len(cols))
     for r in runs:
