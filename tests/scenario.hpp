@@ -134,7 +134,9 @@ amalur::dynamic_normalized_matrix<Scalar> build(const scenario& sc) {
     else
       sources.emplace_back(v, s.rows, amalur::columns(s.col_of));
   }
-  return amalur::dynamic_normalized_matrix<Scalar>(std::move(sources), amalur::precedence{sc.order}, sc.cols);
+  amalur::dynamic_normalized_matrix<Scalar> t(std::move(sources), amalur::precedence{sc.order}, sc.cols);
+  t.set_strategy(amalur::strategy::factorized);  // the differential tests test the kernels
+  return t;
 }
 
 /// Tolerance of a result against its reference: rounding grows with the

@@ -129,5 +129,5 @@ TEST_CASE("the crossprod operator is only T^T T", "[errors]") {
   auto t = amalur::normalized(amalur::source(d, amalur::identity_rows(), amalur::columns<0, 1>()));
   auto u = amalur::normalized(amalur::source(d, amalur::identity_rows(), amalur::columns<0, 1>()));
   CHECK_THROWS_AS(t.transpose() * u, amalur::metadata_error);
-  CHECK((t.transpose() * t).isApprox(d.transpose() * d));
+  CHECK((t.transpose() * t).eval().isApprox(d.transpose() * d));
 }

@@ -48,9 +48,11 @@ struct star {
     for (auto& k : fk2) k = unit(rng) < 0.9 ? static_cast<index_t>(unit(rng) * m) : amalur::none;
   }
   auto normalized() const {
-    return amalur::normalized(amalur::source(fact, amalur::identity_rows(), amalur::columns<0, 1>()),
-                              amalur::source(dim, amalur::gather_rows(fk1), amalur::columns<2, 3>()),
-                              amalur::source(dim, amalur::partial_rows(fk2), amalur::columns<4, 5>()));
+    auto t = amalur::normalized(amalur::source(fact, amalur::identity_rows(), amalur::columns<0, 1>()),
+                                amalur::source(dim, amalur::gather_rows(fk1), amalur::columns<2, 3>()),
+                                amalur::source(dim, amalur::partial_rows(fk2), amalur::columns<4, 5>()));
+    t.set_strategy(amalur::strategy::factorized);  // these tests test the factorized path
+    return t;
   }
 };
 
@@ -295,6 +297,7 @@ TEST_CASE("k-means, factorized, gives the materialized assignment and inertia", 
 TEST_CASE("NMF, factorized, equals the materialized updates and its loss is the true loss", "[models]") {
   const star s(2000, 30, 2);
   const auto t = s.normalized().cwisePow(2.0);  // non-negative
+  t.set_strategy(amalur::strategy::factorized);
   const auto f = amalur::nmf(3).seed(4).max_iterations(60).fit(t);
   const MatrixXd m = t.materialize();
   const auto g = amalur::nmf(3).seed(4).max_iterations(60).fit(m);
@@ -324,6 +327,7 @@ TEST_CASE("a custom model (Huber regression) fits through the operator set", "[m
   VectorXd y = t * beta;
   y.array() += 0.7;
   y[10] += 500;  // an outlier Huber shrugs off
+  t.set_strategy(amalur::strategy::factorized);
   const auto fit = amalur::fit_custom(huber{}, t, y);
   CHECK(fit.converged);
   CHECK(fit.gradient_norm < 1e-6);

@@ -383,7 +383,9 @@ glm_fit glm::fit(const X& x_in, const Eigen::VectorXd& y, const Eigen::VectorXd&
       Eigen::MatrixXd g = sys.gram;
       g.diagonal().tail(p).array() += l2_;
       const Eigen::LDLT<Eigen::MatrixXd> ldlt(g);
-      const double rcond = ldlt.info() == Eigen::Success ? ldlt.rcond() : 0.0;
+      // LDLT's rcond() skips exactly zero pivots, so the pivots are checked too.
+      const auto pivots = ldlt.vectorD().cwiseAbs();
+      const double rcond = ldlt.info() == Eigen::Success ? std::min(ldlt.rcond(), pivots.minCoeff() / pivots.maxCoeff()) : 0.0;
       if (!(rcond > 1e3 * std::numeric_limits<double>::epsilon() * static_cast<double>(q)) || !ldlt.isPositive())
         detail::fail<value_error>("glm: the design is rank deficient (X^T W X is singular, reciprocal condition ",
                                   rcond, "); drop collinear columns or add an l2 penalty");

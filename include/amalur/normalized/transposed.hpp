@@ -2,6 +2,7 @@
 // T^T as a view (a flag, never a copy), and the product operators that read
 // like Eigen: T * X, T.transpose() * X, X * T, X * T.transpose(), T.transpose() * T.
 
+#include "amalur/normalized/expressions.hpp"
 #include "amalur/normalized/normalized_base.hpp"
 
 namespace amalur {
@@ -33,19 +34,19 @@ class transposed {
 
 template <class D, class X>
 auto operator*(const normalized_base<D>& t, const Eigen::MatrixBase<X>& x) {
-  return t.multiply(x);
+  return product_expression<D, X, operation::multiply>(static_cast<const D&>(t), x.derived());
 }
 template <class D, class X>
 auto operator*(const transposed<D>& t, const Eigen::MatrixBase<X>& x) {
-  return t.multiply(x);
+  return product_expression<D, X, operation::transpose_multiply>(t.nested(), x.derived());
 }
 template <class X, class D>
 auto operator*(const Eigen::MatrixBase<X>& x, const normalized_base<D>& t) {
-  return t.left_multiply(x);
+  return product_expression<D, X, operation::left_multiply>(static_cast<const D&>(t), x.derived());
 }
 template <class X, class D>
 auto operator*(const Eigen::MatrixBase<X>& x, const transposed<D>& t) {
-  return t.left_multiply(x);
+  return product_expression<D, X, operation::left_multiply_transpose>(t.nested(), x.derived());
 }
 /// T^T T: the crossprod. Only of T with itself (a product of two different
 /// normalized matrices is not a crossprod).
@@ -53,7 +54,7 @@ template <class D>
 auto operator*(const transposed<D>& tt, const normalized_base<D>& t) {
   if (&tt.nested() != &static_cast<const D&>(t))
     detail::fail<metadata_error>("T.transpose() * U: only the crossprod T.transpose() * T is supported");
-  return t.crossprod();
+  return crossprod_expression<D>(tt.nested());
 }
 
 }  // namespace amalur

@@ -1,0 +1,195 @@
+#pragma once
+// Work of each operator under both strategies, counted from shapes alone:
+// flops, streamed bytes, and indexed (random) accesses. Everything is
+// constexpr: with constant shapes and a constant profile the decision is
+// made at compile time (see tests/test_cost.cpp).
+//
+// The rule (an empirical roofline): time = max(flops / peak, bytes / bandwidth)
+// + random accesses / random-access rate. Gathers and scatters are charged
+// by the access, because that, not their flops, is what they cost.
+
+#include <cstddef>
+
+#include "amalur/cost/hardware_profile.hpp"
+
+namespace amalur {
+
+enum class operation {
+  multiply,                 // T X
+  transpose_multiply,       // T^T X
+  left_multiply,            // X T
+  left_multiply_transpose,  // X T^T
+  crossprod,                // T^T T
+  weighted_crossprod,       // T^T diag(w) T
+  row_sums,
+  col_sums,
+  col_variances,
+};
+
+inline constexpr const char* name_of(operation op) {
+  switch (op) {
+    case operation::multiply: return "T * X";
+    case operation::transpose_multiply: return "T^T * X";
+    case operation::left_multiply: return "X * T";
+    case operation::left_multiply_transpose: return "X * T^T";
+    case operation::crossprod: return "T^T * T";
+    case operation::weighted_crossprod: return "T^T * diag(w) * T";
+    case operation::row_sums: return "rowSums(T)";
+    case operation::col_sums: return "colSums(T)";
+    case operation::col_variances: return "colVariances(T)";
+  }
+  return "?";
+}
+
+struct work {
+  double flops = 0;
+  double bytes = 0;
+  double random = 0;
+  constexpr work& operator+=(const work& o) {
+    flops += o.flops;
+    bytes += o.bytes;
+    random += o.random;
+    return *this;
+  }
+};
+
+constexpr double max_of(double a, double b) { return a > b ? a : b; }
+constexpr double min_of(double a, double b) { return a < b ? a : b; }
+
+/// Seconds for `w` on `hw`.
+constexpr double seconds(const work& w, const hardware_profile& hw) {
+  return max_of(w.flops / hw.flops_per_second, w.bytes / hw.bytes_per_second) + w.random / hw.random_per_second;
+}
+
+/// One part of a normalized matrix, as the cost model sees it.
+struct part_shape {
+  double source_rows = 0;  // n_k
+  double source_cols = 0;  // columns it provides
+  double nonzeros = 0;     // stored values in those columns (n_k * d_k when dense)
+  double taken_rows = 0;   // target rows it fills (sum of the multiplicities)
+  bool sparse = false;
+  bool block_rows = false;  // identity or offset: no gather
+};
+
+/// The target T.
+struct target_shape {
+  double rows = 0;
+  double cols = 0;
+  double nonzeros = 0;
+};
+
+namespace cost_detail {
+constexpr bool is_product(operation op) {
+  return op == operation::multiply || op == operation::transpose_multiply || op == operation::left_multiply ||
+         op == operation::left_multiply_transpose || op == operation::row_sums || op == operation::col_sums;
+}
+constexpr double value_bytes(const part_shape& p) { return (p.sparse ? 12.0 : 8.0) * p.nonzeros; }
+}  // namespace cost_detail
+
+/// Work of the factorized operator (X has m columns; m = 1 for the aggregates).
+constexpr work factorized_work(operation op, const part_shape* parts, std::size_t count, const target_shape& t,
+                               double m) {
+  work w;
+  if (cost_detail::is_product(op)) {
+    w.bytes += 8.0 * t.rows * m;  // the n-sized side: zeroed output or the input read
+    for (std::size_t k = 0; k < count; ++k) {
+      const part_shape& p = parts[k];
+      w.flops += 2.0 * p.nonzeros * m;
+      w.bytes += cost_detail::value_bytes(p) + 8.0 * p.source_cols * m;
+      if (p.block_rows) {
+        w.bytes += 16.0 * p.source_rows * m;
+      } else {
+        w.bytes += 8.0 * p.source_rows * m + 8.0 * p.taken_rows;  // temporary, indices
+        w.random += p.taken_rows * m;                             // the gather or scatter
+      }
+    }
+    return w;
+  }
+  if (op == operation::col_variances) {
+    for (std::size_t k = 0; k < count; ++k) {
+      w.flops += 4.0 * parts[k].nonzeros;
+      w.bytes += 2.0 * cost_detail::value_bytes(parts[k]);
+      if (!parts[k].block_rows) w.random += 2.0 * parts[k].taken_rows;  // multiplicities, twice
+    }
+    return w;
+  }
+  // crossprod: each part's own Gram block, then each pair once.
+  const bool weighted = op == operation::weighted_crossprod;
+  for (std::size_t a = 0; a < count; ++a) {
+    const part_shape& p = parts[a];
+    w.flops += p.nonzeros * p.source_cols;
+    w.bytes += cost_detail::value_bytes(p) * (p.block_rows && !weighted ? 1.0 : 2.0);
+    if (!p.block_rows) w.random += p.taken_rows;  // the multiplicities I^T w
+    for (std::size_t b = a + 1; b < count; ++b) {
+      const part_shape& q = parts[b];
+      const double shared = min_of(p.taken_rows, q.taken_rows);
+      if ((p.block_rows || q.block_rows) && !p.sparse && !q.sparse) {
+        // Scatter the block side onto the other's rows, then a small product.
+        const part_shape& blk = p.block_rows ? p : q;
+        const part_shape& other = p.block_rows ? q : p;
+        w.random += shared * blk.source_cols;
+        w.bytes += 8.0 * other.source_rows * blk.source_cols + cost_detail::value_bytes(other);
+        w.flops += 2.0 * other.source_rows * blk.source_cols * other.source_cols;
+      } else {
+        // Build the co-occurrence C (at most `shared` entries), multiply on the cheaper side.
+        w.random += 3.0 * shared;
+        w.flops += 2.0 * shared * min_of(p.source_cols, q.source_cols) +
+                   2.0 * min_of(p.source_rows, q.source_rows) * p.source_cols * q.source_cols;
+        w.bytes += 16.0 * shared + cost_detail::value_bytes(p) + cost_detail::value_bytes(q);
+      }
+    }
+  }
+  if (weighted) w.bytes += 8.0 * t.rows;
+  return w;
+}
+
+/// Work of the operator on a materialized T (dense, or CSR when `sparse`).
+constexpr work materialized_work(operation op, const target_shape& t, bool sparse, double m) {
+  work w;
+  const double cells = sparse ? t.nonzeros : t.rows * t.cols;
+  const double bytes = sparse ? 12.0 * t.nonzeros + 4.0 * t.rows : 8.0 * t.rows * t.cols;
+  if (cost_detail::is_product(op)) {
+    w.flops = 2.0 * cells * m;
+    w.bytes = bytes + 8.0 * (t.rows + t.cols) * m;
+    if (sparse) w.random = t.nonzeros * (m > 1 ? m : 0.0);  // indexed access to X's rows
+    return w;
+  }
+  if (op == operation::col_variances) {
+    w.flops = 4.0 * cells;
+    w.bytes = 2.0 * bytes;
+    return w;
+  }
+  const bool weighted = op == operation::weighted_crossprod;
+  if (sparse) {
+    // Sparse T^T T: every pair of non-zeros in a row meets once.
+    const double per_row = t.rows > 0 ? t.nonzeros / t.rows : 0;
+    w.flops = 2.0 * t.rows * per_row * per_row;
+    w.random = t.rows * per_row * per_row;
+    w.bytes = 2.0 * bytes + 8.0 * t.cols * t.cols;
+  } else {
+    w.flops = (weighted ? 2.0 : 1.0) * t.rows * t.cols * t.cols;
+    w.bytes = (weighted ? 3.0 : 1.0) * bytes;
+  }
+  return w;
+}
+
+/// Work of building T from the parts (dense, or CSR when `sparse`).
+constexpr work build_work(const part_shape* parts, std::size_t count, const target_shape& t, bool sparse) {
+  work w;
+  if (sparse) {
+    w.bytes = 40.0 * t.nonzeros + 16.0 * t.rows;
+    w.random = 2.0 * t.nonzeros;
+    w.flops = t.nonzeros * 4.0;  // the per-row sort, roughly
+    return w;
+  }
+  w.bytes = 8.0 * t.rows * t.cols;  // zeroing
+  for (std::size_t k = 0; k < count; ++k) {
+    const part_shape& p = parts[k];
+    const double cells = p.taken_rows * p.source_cols;
+    w.bytes += 8.0 * cells;
+    if (!p.block_rows || p.sparse) w.random += cells;
+  }
+  return w;
+}
+
+}  // namespace amalur

@@ -1,0 +1,129 @@
+// The cost model: a compile-time decision, explain(), and automatic
+// evaluation that gives the same results whichever strategy it picks.
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include <amalur/amalur.hpp>
+
+using amalur::index_t;
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+namespace {
+// A star schema, shapes only: 1M flights x 4 columns, 1,000 airports x 32.
+constexpr amalur::part_shape kStar[] = {
+    {1e6, 4, 4e6, 1e6, false, true},
+    {1e3, 32, 32e3, 1e6, false, false},
+};
+constexpr amalur::target_shape kStarT{1e6, 36, 36e6};
+// A join with tuple ratio 1 and few features: nothing repeats.
+constexpr amalur::part_shape kFlat[] = {
+    {1e4, 4, 4e4, 1e4, false, true},
+    {1e4, 2, 2e4, 1e4, false, false},
+};
+constexpr amalur::target_shape kFlatT{1e4, 6, 6e4};
+}  // namespace
+
+// The decision is a constant expression: made at compile time from constant shapes.
+static_assert(amalur::decide(amalur::operation::multiply, kStar, 2, kStarT, 1, amalur::default_profile).pick ==
+              amalur::strategy::factorized);
+static_assert(amalur::decide(amalur::operation::crossprod, kStar, 2, kStarT, 1, amalur::default_profile).pick ==
+              amalur::strategy::factorized);
+static_assert(amalur::decide(amalur::operation::multiply, kFlat, 2, kFlatT, 1, amalur::default_profile, 1000).pick ==
+              amalur::strategy::materialized);
+static_assert(amalur::factorized_work(amalur::operation::multiply, kStar, 2, kStarT, 1).flops <
+              amalur::materialized_work(amalur::operation::multiply, kStarT, false, 1).flops);
+
+namespace {
+struct star {
+  MatrixXd fact, dim;
+  std::vector<index_t> fk;
+  star(index_t n, index_t m, index_t dim_cols) : fact(MatrixXd::Random(n, 2)), dim(MatrixXd::Random(m, dim_cols)), fk(n) {
+    for (index_t i = 0; i < n; ++i) fk[static_cast<std::size_t>(i)] = (i * 7919) % m;
+  }
+  auto normalized() const {
+    return amalur::normalized(amalur::source(fact, amalur::identity_rows(), amalur::column_block(0, 2)),
+                              amalur::source(dim, amalur::gather_rows(fk), amalur::column_block(2, dim.cols())));
+  }
+};
+}  // namespace
+
+TEST_CASE("explain prints both estimates, the pick and the reason, and runs nothing", "[cost]") {
+  const star s(20000, 20, 30);
+  const auto t = s.normalized();
+  const VectorXd x = VectorXd::Ones(32);
+  const amalur::estimate e = amalur::explain(t * x);
+  CHECK(e.op == amalur::operation::multiply);
+  CHECK(e.factorized_seconds > 0);
+  CHECK(e.materialized_seconds > 0);
+  CHECK(e.pick == amalur::strategy::factorized);  // tuple ratio 1000, feature ratio 15
+  std::ostringstream out;
+  out << e;
+  CHECK_THAT(out.str(), Catch::Contains("factorized") && Catch::Contains("materialized") && Catch::Contains("pick:"));
+  CHECK(t.report().factorized_calls == 0);
+  CHECK(t.report().materialized_calls == 0);
+  CHECK_FALSE(t.report().materialized);
+  const auto shapes = t.part_shapes();
+  REQUIRE(shapes.size() == 2);
+  CHECK(shapes[1].taken_rows == 20000);
+  CHECK(t.target_statistics().nonzeros == 20000.0 * 32);
+}
+
+TEST_CASE("automatic, factorized and materialized evaluation agree", "[cost]") {
+  const star s(3000, 3000, 3);  // tuple ratio 1: the cost model may build T
+  const auto t = s.normalized();
+  const MatrixXd m = t.materialize();
+  const VectorXd x = VectorXd::Random(5), y = VectorXd::Random(3000);
+  for (auto strat : {amalur::strategy::automatic, amalur::strategy::factorized, amalur::strategy::materialized}) {
+    INFO(amalur::name_of(strat));
+    CHECK((t * x).eval(strat).isApprox(m * x));
+    CHECK((t.transpose() * y).eval(strat).isApprox(m.transpose() * y));
+    CHECK((y.transpose() * t).eval(strat).isApprox(y.transpose() * m));
+    CHECK((x.transpose() * t.transpose()).eval(strat).isApprox(x.transpose() * m.transpose()));
+    CHECK((t.transpose() * t).eval(strat).isApprox(m.transpose() * m));
+    CHECK(t.crossprod(y.cwiseAbs(), strat).isApprox(m.transpose() * y.cwiseAbs().asDiagonal() * m));
+    CHECK(t.col_variances(strat).isApprox(
+        ((m.rowwise() - m.colwise().mean()).array().square().colwise().mean()).matrix().transpose()));
+  }
+  CHECK(t.report().materialized_calls > 0);
+  CHECK(t.report().factorized_calls > 0);
+}
+
+TEST_CASE("ski rental: with unknown reuse, T is built once the factorized time spent would exceed the build",
+          "[cost]") {
+  const star s(20000, 20000, 2);  // tuple ratio 1: materialized is faster per call
+  const auto t = s.normalized();
+  const VectorXd x = VectorXd::Ones(4);
+  const amalur::estimate first = amalur::explain(t * x);
+  REQUIRE(first.materialized_seconds < first.factorized_seconds);
+  // The first calls stay factorized; later ones build T and use it.
+  int calls = 0;
+  while (!t.report().materialized && calls < 10000) {
+    const VectorXd y = t * x;
+    ++calls;
+  }
+  CHECK(t.report().materialized);
+  CHECK(calls > 1);
+  CHECK(std::string(t.report().strategy_name()) == "mixed");
+  // The factorized time spent is bounded by the build (the 2x guarantee).
+  CHECK((calls - 1) * first.factorized_seconds <= first.build_seconds + first.factorized_seconds);
+  CHECK(amalur::explain(t * x).pick == amalur::strategy::materialized);
+}
+
+TEST_CASE("a known reuse amortizes the build; forcing overrides everything", "[cost]") {
+  const star s(20000, 20000, 2);
+  const auto t = s.normalized();
+  t.expect_reuse(1000);
+  const VectorXd x = VectorXd::Ones(4);
+  CHECK(amalur::explain(t * x).pick == amalur::strategy::materialized);
+  CHECK(amalur::explain(t * x, amalur::strategy::factorized).pick == amalur::strategy::factorized);
+  t.set_strategy(amalur::strategy::factorized);
+  CHECK(amalur::explain(t * x).pick == amalur::strategy::factorized);
+  t.set_strategy(amalur::strategy::automatic);
+  amalur::set_default_strategy(amalur::strategy::factorized);
+  CHECK(amalur::explain(t * x).pick == amalur::strategy::factorized);
+  amalur::set_default_strategy(amalur::strategy::automatic);
+  CHECK(amalur::explain(t * x).pick == amalur::strategy::materialized);
+}
