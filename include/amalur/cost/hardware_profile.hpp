@@ -8,11 +8,11 @@ namespace amalur {
 
 struct hardware_profile {
   /// Dense product rate of one core through Eigen (flop/s).
-  double flops_per_second = 5.0e9;
+  double flops_per_second = 1.2e10;
   /// Streaming memory bandwidth (bytes/s).
-  double bytes_per_second = 9.0e9;
+  double bytes_per_second = 6.5e9;
   /// Indexed reads or writes (gathers, scatters) per second.
-  double random_per_second = 4.0e8;
+  double random_per_second = 5.0e8;
 };
 
 inline constexpr hardware_profile default_profile{};

@@ -1,0 +1,59 @@
+#pragma once
+// Hardware profiles as JSON (target amalur::io): what tools/calibrate writes
+// and what amalur loads when told to.
+//
+//   {"format": "amalur-hardware-profile", "version": 1,
+//    "flops_per_second": 5e9, "bytes_per_second": 9e9, "random_per_second": 4e8}
+
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "amalur/core/error.hpp"
+#include "amalur/cost/hardware_profile.hpp"
+
+namespace amalur::io {
+
+inline nlohmann::json to_json(const hardware_profile& hw) {
+  return {{"format", "amalur-hardware-profile"},
+          {"version", 1},
+          {"flops_per_second", hw.flops_per_second},
+          {"bytes_per_second", hw.bytes_per_second},
+          {"random_per_second", hw.random_per_second}};
+}
+
+inline hardware_profile profile_from_json(const nlohmann::json& j) {
+  if (!j.is_object() || j.value("format", "") != "amalur-hardware-profile")
+    detail::fail<value_error>("hardware profile: not an amalur-hardware-profile JSON object");
+  if (j.value("version", 0) != 1)
+    detail::fail<value_error>("hardware profile: unsupported version ", j.value("version", 0));
+  hardware_profile hw;
+  auto rate = [&](const char* key, double& out) {
+    if (!j.contains(key) || !j[key].is_number() || !(j[key].get<double>() > 0))
+      detail::fail<value_error>("hardware profile: '", key, "' must be a positive number");
+    out = j[key].get<double>();
+  };
+  rate("flops_per_second", hw.flops_per_second);
+  rate("bytes_per_second", hw.bytes_per_second);
+  rate("random_per_second", hw.random_per_second);
+  return hw;
+}
+
+inline hardware_profile load_profile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) detail::fail<value_error>("hardware profile: cannot open '", path, "'");
+  try {
+    return profile_from_json(nlohmann::json::parse(in));
+  } catch (const nlohmann::json::exception& e) {
+    detail::fail<value_error>("hardware profile '", path, "': ", e.what());
+  }
+}
+
+inline void save_profile(const hardware_profile& hw, const std::string& path) {
+  std::ofstream out(path);
+  if (!out) detail::fail<value_error>("hardware profile: cannot write '", path, "'");
+  out << to_json(hw).dump(2) << "\n";
+}
+
+}  // namespace amalur::io
