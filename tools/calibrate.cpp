@@ -46,6 +46,15 @@ int main(int argc, char** argv) {
     sink = sink + y[0];
   });
   hw.bytes_per_second = 8.0 * big.size() / gemv;
+  // The same from a matrix that stays in cache (4 MB), run many times.
+  const Eigen::MatrixXd small = Eigen::MatrixXd::Random(16384, 32);
+  const double gemv_cached = median_seconds([&] {
+    for (int r = 0; r < 50; ++r) {
+      const Eigen::VectorXd y = small * x;
+      sink = sink + y[0];
+    }
+  }) / 50;
+  hw.cache_bytes_per_second = 8.0 * small.size() / gemv_cached;
 
   // Random accesses: the gather of a foreign-key join into a 100k-row table.
   std::mt19937_64 rng(1);
@@ -58,6 +67,13 @@ int main(int argc, char** argv) {
     sink = sink + out[0];
   });
   hw.random_per_second = static_cast<double>(idx.size()) / gather;
+  // ... and into a table that fits the core's cache (64 KB).
+  for (auto& i : idx) i = static_cast<amalur::index_t>(rng() % 8192);
+  const double near = median_seconds([&] {
+    for (std::size_t i = 0; i < idx.size(); ++i) out[static_cast<amalur::index_t>(i)] += table[idx[i]];
+    sink = sink + out[0];
+  });
+  hw.near_random_per_second = static_cast<double>(idx.size()) / near;
 
   amalur::io::save_profile(hw, path);
   std::cout << amalur::io::to_json(hw).dump(2) << "\nsaved to " << path << "\n";

@@ -43,22 +43,31 @@ inline constexpr const char* name_of(operation op) {
 
 struct work {
   double flops = 0;
-  double bytes = 0;
-  double random = 0;
-  constexpr work& operator+=(const work& o) {
-    flops += o.flops;
-    bytes += o.bytes;
-    random += o.random;
-    return *this;
-  }
+  double bytes = 0;      // streamed
+  double random = 0;     // indexed accesses into tables past the core's cache
+  double near = 0;       // indexed accesses into tables that fit in it
+  double footprint = 0;  // distinct bytes touched: decides cache or memory bandwidth
 };
+
+/// A gather or scatter table up to this size stays in a core's cache (L2).
+inline constexpr double kNearTableBytes = 1024.0 * 1024.0;
+
+/// Adds `accesses` indexed accesses into a table of `table_bytes`.
+constexpr void add_random(work& w, double accesses, double table_bytes) {
+  if (table_bytes <= kNearTableBytes)
+    w.near += accesses;
+  else
+    w.random += accesses;
+}
 
 constexpr double max_of(double a, double b) { return a > b ? a : b; }
 constexpr double min_of(double a, double b) { return a < b ? a : b; }
 
 /// Seconds for `w` on `hw`.
 constexpr double seconds(const work& w, const hardware_profile& hw) {
-  return max_of(w.flops / hw.flops_per_second, w.bytes / hw.bytes_per_second) + w.random / hw.random_per_second;
+  const double bandwidth = w.footprint <= hw.cache_bytes ? hw.cache_bytes_per_second : hw.bytes_per_second;
+  return max_of(w.flops / hw.flops_per_second, w.bytes / bandwidth) + w.random / hw.random_per_second +
+         w.near / hw.near_random_per_second;
 }
 
 /// One part of a normalized matrix, as the cost model sees it.
@@ -92,24 +101,32 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
   work w;
   if (cost_detail::is_product(op)) {
     w.bytes += 8.0 * t.rows * m;  // the n-sized side: zeroed output or the input read
+    w.footprint += 8.0 * t.rows * m;
     for (std::size_t k = 0; k < count; ++k) {
       const part_shape& p = parts[k];
       w.flops += 2.0 * p.nonzeros * m;
       w.bytes += cost_detail::value_bytes(p) + 8.0 * p.source_cols * m;
+      w.footprint += cost_detail::value_bytes(p);
       if (p.block_rows) {
         w.bytes += 16.0 * p.source_rows * m;
       } else {
         w.bytes += 8.0 * p.source_rows * m + 8.0 * p.taken_rows;  // temporary, indices
-        w.random += p.taken_rows * m;                             // the gather or scatter
+        w.footprint += 8.0 * p.taken_rows;
+        add_random(w, p.taken_rows * m, 8.0 * p.source_rows * m);  // the gather or scatter
       }
     }
     return w;
   }
   if (op == operation::col_variances) {
     for (std::size_t k = 0; k < count; ++k) {
-      w.flops += 4.0 * parts[k].nonzeros;
-      w.bytes += 2.0 * cost_detail::value_bytes(parts[k]);
-      if (!parts[k].block_rows) w.random += 2.0 * parts[k].taken_rows;  // multiplicities, twice
+      const part_shape& p = parts[k];
+      w.flops += 4.0 * p.nonzeros;
+      w.bytes += 2.0 * cost_detail::value_bytes(p);
+      w.footprint += cost_detail::value_bytes(p);
+      if (!p.block_rows) {
+        add_random(w, 2.0 * p.taken_rows, 8.0 * p.source_rows);  // multiplicities, twice
+        w.bytes += 16.0 * p.taken_rows;
+      }
     }
     return w;
   }
@@ -119,7 +136,8 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
     const part_shape& p = parts[a];
     w.flops += p.nonzeros * p.source_cols;
     w.bytes += cost_detail::value_bytes(p) * (p.block_rows && !weighted ? 1.0 : 2.0);
-    if (!p.block_rows) w.random += p.taken_rows;  // the multiplicities I^T w
+    w.footprint += cost_detail::value_bytes(p);
+    if (!p.block_rows) add_random(w, p.taken_rows, 8.0 * p.source_rows);  // the multiplicities I^T w
     for (std::size_t b = a + 1; b < count; ++b) {
       const part_shape& q = parts[b];
       const double shared = min_of(p.taken_rows, q.taken_rows);
@@ -127,12 +145,12 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
         // Scatter the block side onto the other's rows, then a small product.
         const part_shape& blk = p.block_rows ? p : q;
         const part_shape& other = p.block_rows ? q : p;
-        w.random += shared * blk.source_cols;
-        w.bytes += 8.0 * other.source_rows * blk.source_cols + cost_detail::value_bytes(other);
+        add_random(w, shared * blk.source_cols, 8.0 * other.source_rows * blk.source_cols);
+        w.bytes += 8.0 * other.source_rows * blk.source_cols + cost_detail::value_bytes(other) + 8.0 * shared;
         w.flops += 2.0 * other.source_rows * blk.source_cols * other.source_cols;
       } else {
         // Build the co-occurrence C (at most `shared` entries), multiply on the cheaper side.
-        w.random += 3.0 * shared;
+        add_random(w, 3.0 * shared, 8.0 * min_of(p.source_rows, q.source_rows) * max_of(p.source_cols, q.source_cols));
         w.flops += 2.0 * shared * min_of(p.source_cols, q.source_cols) +
                    2.0 * min_of(p.source_rows, q.source_rows) * p.source_cols * q.source_cols;
         w.bytes += 16.0 * shared + cost_detail::value_bytes(p) + cost_detail::value_bytes(q);
@@ -148,15 +166,17 @@ constexpr work materialized_work(operation op, const target_shape& t, bool spars
   work w;
   const double cells = sparse ? t.nonzeros : t.rows * t.cols;
   const double bytes = sparse ? 12.0 * t.nonzeros + 4.0 * t.rows : 8.0 * t.rows * t.cols;
+  w.footprint = bytes + 8.0 * t.rows * m;
   if (cost_detail::is_product(op)) {
     w.flops = 2.0 * cells * m;
     w.bytes = bytes + 8.0 * (t.rows + t.cols) * m;
-    if (sparse) w.random = t.nonzeros * (m > 1 ? m : 0.0);  // indexed access to X's rows
+    if (sparse) add_random(w, t.nonzeros * m, 8.0 * t.cols * m);  // indexed access to X
     return w;
   }
   if (op == operation::col_variances) {
     w.flops = 4.0 * cells;
     w.bytes = 2.0 * bytes;
+    if (sparse) add_random(w, t.nonzeros, 8.0 * t.cols);
     return w;
   }
   const bool weighted = op == operation::weighted_crossprod;
@@ -164,7 +184,7 @@ constexpr work materialized_work(operation op, const target_shape& t, bool spars
     // Sparse T^T T: every pair of non-zeros in a row meets once.
     const double per_row = t.rows > 0 ? t.nonzeros / t.rows : 0;
     w.flops = 2.0 * t.rows * per_row * per_row;
-    w.random = t.rows * per_row * per_row;
+    add_random(w, t.rows * per_row * per_row, 8.0 * t.cols * t.cols);
     w.bytes = 2.0 * bytes + 8.0 * t.cols * t.cols;
   } else {
     w.flops = (weighted ? 2.0 : 1.0) * t.rows * t.cols * t.cols;
@@ -180,14 +200,16 @@ constexpr work build_work(const part_shape* parts, std::size_t count, const targ
     w.bytes = 40.0 * t.nonzeros + 16.0 * t.rows;
     w.random = 2.0 * t.nonzeros;
     w.flops = t.nonzeros * 4.0;  // the per-row sort, roughly
+    w.footprint = w.bytes;
     return w;
   }
   w.bytes = 8.0 * t.rows * t.cols;  // zeroing
+  w.footprint = w.bytes;
   for (std::size_t k = 0; k < count; ++k) {
     const part_shape& p = parts[k];
     const double cells = p.taken_rows * p.source_cols;
     w.bytes += 8.0 * cells;
-    if (!p.block_rows || p.sparse) w.random += cells;
+    if (!p.block_rows || p.sparse) add_random(w, cells, cost_detail::value_bytes(p));
   }
   return w;
 }

@@ -8,11 +8,16 @@ namespace amalur {
 
 struct hardware_profile {
   /// Dense product rate of one core through Eigen (flop/s).
-  double flops_per_second = 1.2e10;
-  /// Streaming memory bandwidth (bytes/s).
-  double bytes_per_second = 6.5e9;
-  /// Indexed reads or writes (gathers, scatters) per second.
-  double random_per_second = 5.0e8;
+  double flops_per_second = 1.28e10;
+  /// Streaming bandwidth from memory (bytes/s), for working sets past the cache.
+  double bytes_per_second = 6.6e9;
+  /// Streaming bandwidth when the working set fits in `cache_bytes`.
+  double cache_bytes_per_second = 3.4e10;
+  double cache_bytes = 16.0 * 1024 * 1024;
+  /// Indexed reads or writes (gathers, scatters) into a table past the core's
+  /// cache, and into one that fits (see kNearTableBytes in counts.hpp).
+  double random_per_second = 5.7e8;
+  double near_random_per_second = 7.4e8;
 };
 
 inline constexpr hardware_profile default_profile{};

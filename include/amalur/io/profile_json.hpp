@@ -3,7 +3,8 @@
 // and what amalur loads when told to.
 //
 //   {"format": "amalur-hardware-profile", "version": 1,
-//    "flops_per_second": 5e9, "bytes_per_second": 9e9, "random_per_second": 4e8}
+//    "flops_per_second": 1.2e10, "bytes_per_second": 6.5e9, "cache_bytes_per_second": 2e10,
+//    "cache_bytes": 16777216, "random_per_second": 5e8, "near_random_per_second": 1.5e9}
 
 #include <fstream>
 #include <string>
@@ -20,7 +21,10 @@ inline nlohmann::json to_json(const hardware_profile& hw) {
           {"version", 1},
           {"flops_per_second", hw.flops_per_second},
           {"bytes_per_second", hw.bytes_per_second},
-          {"random_per_second", hw.random_per_second}};
+          {"cache_bytes_per_second", hw.cache_bytes_per_second},
+          {"cache_bytes", hw.cache_bytes},
+          {"random_per_second", hw.random_per_second},
+          {"near_random_per_second", hw.near_random_per_second}};
 }
 
 inline hardware_profile profile_from_json(const nlohmann::json& j) {
@@ -37,6 +41,9 @@ inline hardware_profile profile_from_json(const nlohmann::json& j) {
   rate("flops_per_second", hw.flops_per_second);
   rate("bytes_per_second", hw.bytes_per_second);
   rate("random_per_second", hw.random_per_second);
+  rate("cache_bytes_per_second", hw.cache_bytes_per_second);
+  rate("cache_bytes", hw.cache_bytes);
+  rate("near_random_per_second", hw.near_random_per_second);
   return hw;
 }
 

@@ -82,8 +82,10 @@ dense_vector<typename T::Scalar> col_variances(const T& t) {
       }
     return sq / static_cast<Scalar>(t.rows());
   } else {
-    return ((t.rowwise() - mean.transpose()).array().square().colwise().sum().transpose() / Scalar(t.rows()))
-        .matrix();
+    // Column by column: one streaming pass each, no n x d temporary.
+    dense_vector<Scalar> var(t.cols());
+    for (index_t c = 0; c < t.cols(); ++c) var[c] = (t.col(c).array() - mean[c]).square().sum() / Scalar(t.rows());
+    return var;
   }
 }
 

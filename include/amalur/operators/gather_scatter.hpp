@@ -60,11 +60,17 @@ void gather_cols_add(const Rows& rows, const dense_matrix<Scalar>& v, nondeduced
   if constexpr (Rows::is_block) {
     out.middleCols(rows.offset(), rows.source_rows()) += v;
   } else {
+    // Raw loops: the columns are short (m = rows of X, often 1).
     const index_t* r = rows.data();
+    const index_t m = v.rows(), stride = out.outerStride();
+    Scalar* o = out.data();
+    const Scalar* vd = v.data();
     for (index_t i = 0; i < rows.target_rows(); ++i) {
       if constexpr (Rows::may_be_none)
         if (r[i] == none) continue;
-      out.col(i) += v.col(r[i]);
+      const Scalar* src = vd + r[i] * m;
+      Scalar* dst = o + i * stride;
+      for (index_t k = 0; k < m; ++k) dst[k] += src[k];
     }
   }
 }
@@ -77,10 +83,15 @@ dense_matrix<Scalar> scatter_cols(const Rows& rows, const dense_cref<Scalar>& x)
   } else {
     dense_matrix<Scalar> z = dense_matrix<Scalar>::Zero(x.rows(), rows.source_rows());
     const index_t* r = rows.data();
+    const index_t m = x.rows(), stride = x.outerStride();
+    const Scalar* xd = x.data();
+    Scalar* zd = z.data();
     for (index_t i = 0; i < rows.target_rows(); ++i) {
       if constexpr (Rows::may_be_none)
         if (r[i] == none) continue;
-      z.col(r[i]) += x.col(i);
+      const Scalar* src = xd + i * stride;
+      Scalar* dst = zd + r[i] * m;
+      for (index_t k = 0; k < m; ++k) dst[k] += src[k];
     }
     return z;
   }
