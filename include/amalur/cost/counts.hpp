@@ -93,6 +93,14 @@ constexpr bool is_product(operation op) {
          op == operation::left_multiply_transpose || op == operation::row_sums || op == operation::col_sums;
 }
 constexpr double value_bytes(const part_shape& p) { return (p.sparse ? 12.0 : 8.0) * p.nonzeros; }
+/// A dense column-major product into an r-row result re-reads and re-writes
+/// it once per block of 4 columns (Eigen's GEMV kernel).
+constexpr double output_passes(operation op, double rows, double cols, double m) {
+  const bool row_output = op == operation::multiply || op == operation::row_sums ||
+                          op == operation::left_multiply_transpose;
+  const double blocks = cols / 4.0 > 1.0 ? cols / 4.0 : 1.0;
+  return row_output ? 16.0 * rows * m * blocks : 0.0;
+}
 }  // namespace cost_detail
 
 /// Work of the factorized operator (X has m columns; m = 1 for the aggregates).
@@ -106,6 +114,7 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
       const part_shape& p = parts[k];
       w.flops += 2.0 * p.nonzeros * m;
       w.bytes += cost_detail::value_bytes(p) + 8.0 * p.source_cols * m;
+      if (!p.sparse) w.bytes += cost_detail::output_passes(op, p.source_rows, p.source_cols, m);
       w.footprint += cost_detail::value_bytes(p);
       if (p.block_rows) {
         w.bytes += 16.0 * p.source_rows * m;
@@ -170,6 +179,7 @@ constexpr work materialized_work(operation op, const target_shape& t, bool spars
   if (cost_detail::is_product(op)) {
     w.flops = 2.0 * cells * m;
     w.bytes = bytes + 8.0 * (t.rows + t.cols) * m;
+    if (!sparse) w.bytes += cost_detail::output_passes(op, t.rows, t.cols, m);
     if (sparse) add_random(w, t.nonzeros * m, 8.0 * t.cols * m);  // indexed access to X
     return w;
   }

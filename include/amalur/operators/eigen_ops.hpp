@@ -5,6 +5,7 @@
 
 #include "amalur/core/error.hpp"
 #include "amalur/core/traits.hpp"
+#include "amalur/operators/part_kernels.hpp"
 
 namespace amalur::eigen_ops {
 
@@ -43,7 +44,7 @@ template <class T>
 dense_matrix<typename T::Scalar> crossprod(const T& t) {
   using Scalar = typename T::Scalar;
   if constexpr (is_sparse_v<T>) {
-    return dense_matrix<Scalar>(Eigen::SparseMatrix<Scalar>(t.transpose() * t));
+    return kernels::sparse_weighted_gram(t, dense_vector<Scalar>::Ones(t.rows()).eval());
   } else {
     dense_matrix<Scalar> g = dense_matrix<Scalar>::Zero(t.cols(), t.cols());
     g.template selfadjointView<Eigen::Lower>().rankUpdate(t.transpose());
@@ -57,8 +58,7 @@ dense_matrix<typename T::Scalar> crossprod(const T& t, const dense_vector<typena
   using Scalar = typename T::Scalar;
   check(w.size(), t.rows(), "T^T diag(w) T");
   if constexpr (is_sparse_v<T>) {
-    const Eigen::SparseMatrix<Scalar> wt = w.asDiagonal() * t;
-    return dense_matrix<Scalar>(Eigen::SparseMatrix<Scalar>(t.transpose() * wt));
+    return kernels::sparse_weighted_gram(t, w);
   } else {
     const dense_matrix<Scalar> wt = w.asDiagonal() * t;
     dense_matrix<Scalar> g(t.cols(), t.cols());

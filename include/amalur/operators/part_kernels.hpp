@@ -10,6 +10,7 @@
 #include "amalur/core/traits.hpp"
 #include "amalur/metadata/layout.hpp"
 #include "amalur/operators/gather_scatter.hpp"
+#include "amalur/operators/materialize.hpp"
 
 namespace amalur::kernels {
 
@@ -135,13 +136,33 @@ void left_multiply_transpose(const S& s, const Rows& rows, const part_layout& p,
   });
 }
 
+/// S^T diag(c) S for a sparse S, row by row: every pair of non-zeros in a
+/// row meets once. Faster than a sparse-sparse product when d is moderate.
+template <class S, class Scalar>
+dense_matrix<Scalar> sparse_weighted_gram(const S& s, const dense_vector<Scalar>& c) {
+  dense_matrix<Scalar> g = dense_matrix<Scalar>::Zero(s.cols(), s.cols());
+  const auto& r = detail::row_major(s);
+  using storage = std::decay_t<decltype(r)>;
+  const auto* outer = r.outerIndexPtr();
+  const auto* inner = r.innerIndexPtr();
+  const Scalar* value = r.valuePtr();
+  for (index_t j = 0; j < r.outerSize(); ++j) {
+    if (c[j] == Scalar(0)) continue;
+    const auto begin = outer[j], end = r.isCompressed() ? outer[j + 1] : begin + r.innerNonZeroPtr()[j];
+    for (auto a = begin; a < end; ++a) {
+      const Scalar va = c[j] * value[a];
+      for (auto b = begin; b < end; ++b) g(inner[b], inner[a]) += va * value[b];
+    }
+  }
+  static_cast<void>(sizeof(storage));
+  return g;
+}
+
 /// S^T diag(c) S for the part's own block of the crossprod, c = I^T w.
 template <class S, class Rows, class Scalar>
 dense_matrix<Scalar> weighted_gram(const S& s, const Rows& rows, const dense_vector<Scalar>* w) {
   if constexpr (is_sparse_v<S>) {
-    const dense_vector<Scalar> c = row_weights(rows, w);
-    const Eigen::SparseMatrix<Scalar> cs = c.asDiagonal() * s;
-    return dense_matrix<Scalar>(Eigen::SparseMatrix<Scalar>(s.transpose() * cs));
+    return sparse_weighted_gram(s, row_weights(rows, w));
   } else {
     dense_matrix<Scalar> g = dense_matrix<Scalar>::Zero(s.cols(), s.cols());
     if (!w && Rows::is_block) {
@@ -176,7 +197,7 @@ dense_matrix<Scalar> cross_block_from_block(const Sa& sa, const Ra& ra, const Sb
   dense_matrix<Scalar> out(da, db);
   const double scatter_cost = double(na) * double(da) + 2.0 * double(nb) * double(da) * double(db);
   const double gather_cost = double(na) * double(db) + 2.0 * double(na) * double(da) * double(db);
-  if (scatter_cost <= gather_cost) {
+  if (is_sparse_v<Sb> || scatter_cost <= gather_cost) {
     // (C^T S_a)^T S_b: scatter a's rows onto b's rows, then a small product.
     dense_matrix<Scalar> z = dense_matrix<Scalar>::Zero(nb, da);
     for (index_t c = 0; c < da; ++c) {
@@ -188,7 +209,7 @@ dense_matrix<Scalar> cross_block_from_block(const Sa& sa, const Ra& ra, const Sb
       }
     }
     out.noalias() = z.transpose() * sb;
-  } else {
+  } else if constexpr (!is_sparse_v<Sb>) {
     // S_a^T (C S_b): gather b's rows onto a's rows.
     dense_matrix<Scalar> y(na, db);
     for (index_t c = 0; c < db; ++c) {
@@ -210,9 +231,9 @@ dense_matrix<Scalar> cross_block_from_block(const Sa& sa, const Ra& ra, const Sb
 template <class Sa, class Ra, class Sb, class Rb, class Scalar>
 dense_matrix<Scalar> cross_block(const Sa& sa, const Ra& ra, const Sb& sb, const Rb& rb,
                                  const dense_vector<Scalar>* w) {
-  if constexpr (!is_sparse_v<Sa> && !is_sparse_v<Sb> && Ra::is_block) {
+  if constexpr (!is_sparse_v<Sa> && Ra::is_block) {
     return detail::cross_block_from_block(sa, ra, sb, rb, w);
-  } else if constexpr (!is_sparse_v<Sa> && !is_sparse_v<Sb> && Rb::is_block) {
+  } else if constexpr (!is_sparse_v<Sb> && Rb::is_block) {
     return detail::cross_block_from_block(sb, rb, sa, ra, w).transpose();
   } else {
     const csr_matrix<Scalar> c = cooccurrence<Scalar>(ra, rb, w);
