@@ -382,14 +382,19 @@ glm_fit glm::fit(const X& x_in, const Eigen::VectorXd& y, const Eigen::VectorXd&
     } else {
       Eigen::MatrixXd g = sys.gram;
       g.diagonal().tail(p).array() += l2_;
-      const Eigen::LDLT<Eigen::MatrixXd> ldlt(g);
-      // LDLT's rcond() skips exactly zero pivots, so the pivots are checked too.
+      // Equilibrated (unit diagonal), so the condition test does not depend
+      // on the columns' units; LDLT's rcond() skips exactly zero pivots, so
+      // the pivots are checked too.
+      const Eigen::VectorXd scale =
+          g.diagonal().cwiseMax(std::numeric_limits<double>::min()).cwiseSqrt().cwiseInverse();
+      const Eigen::LDLT<Eigen::MatrixXd> ldlt(scale.asDiagonal() * g * scale.asDiagonal());
       const auto pivots = ldlt.vectorD().cwiseAbs();
-      const double rcond = ldlt.info() == Eigen::Success ? std::min(ldlt.rcond(), pivots.minCoeff() / pivots.maxCoeff()) : 0.0;
+      const double rcond =
+          ldlt.info() == Eigen::Success ? std::min(ldlt.rcond(), pivots.minCoeff() / pivots.maxCoeff()) : 0.0;
       if (!(rcond > 1e3 * std::numeric_limits<double>::epsilon() * static_cast<double>(q)) || !ldlt.isPositive())
         detail::fail<value_error>("glm: the design is rank deficient (X^T W X is singular, reciprocal condition ",
                                   rcond, "); drop collinear columns or add an l2 penalty");
-      next = ldlt.solve(sys.rhs);
+      next = scale.asDiagonal() * ldlt.solve(scale.asDiagonal() * sys.rhs);
     }
     // Step-halving: back towards the last iterate while eta leaves the
     // link's domain or the objective does not decrease.

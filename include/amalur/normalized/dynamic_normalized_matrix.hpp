@@ -107,6 +107,31 @@ class dynamic_normalized_matrix : public normalized_base<dynamic_normalized_matr
     }
   }
 
+  /// The target rows `rows` (in that order) of T, as a new normalized
+  /// matrix over the same sources: the indicators are composed, no data copied.
+  dynamic_normalized_matrix select_rows(const std::vector<index_t>& rows) const {
+    std::vector<dynamic_source<Scalar>> out;
+    out.reserve(sources_.size());
+    for (const auto& s : sources_) {
+      std::vector<index_t> picked(rows.size());
+      bool complete = true;
+      std::visit(
+          [&](const auto& r) {
+            for (std::size_t i = 0; i < rows.size(); ++i) {
+              if (rows[i] < 0 || rows[i] >= this->rows())
+                detail::fail<index_error>("select_rows: row ", rows[i], " of a matrix of ", this->rows(), " rows");
+              picked[i] = r.source_row(rows[i]);
+              complete = complete && picked[i] != none;
+            }
+          },
+          s.rows());
+      row_indicator ind = complete ? row_indicator(gather_rows(std::move(picked)))
+                                   : row_indicator(partial_rows(std::move(picked)));
+      std::visit([&](const auto& m) { out.emplace_back(m, std::move(ind), s.columns()); }, s.matrix());
+    }
+    return dynamic_normalized_matrix(std::move(out), precedence_, this->cols());
+  }
+
   template <class F>
   dynamic_normalized_matrix transform_sources(const F& f) const {
     std::vector<dynamic_source<Scalar>> out;

@@ -1,0 +1,229 @@
+#pragma once
+// Feature encoding that keeps the factorized form: each table alias becomes
+// (at most) a dense source of its numeric features and a CSR source of its
+// one-hot features, over its own rows, with its indicator. T is never built.
+//
+// One-hot levels are the values that occur in T (source rows that some
+// target row takes), sorted byte-wise, the first dropped when the model has
+// an intercept: the same columns as one-hot encoding the joined table.
+// Date parts ("hour", "weekday", "month") derive from "YYYY-MM-DD HH:MM" text.
+// A coalesced feature takes the first listed column that has a value for the
+// row (SQL COALESCE), through the overlap precedence of the normalized matrix.
+
+#include <algorithm>
+#include <optional>
+
+#include "amalur/integration/join.hpp"
+#include "amalur/normalized/dynamic_normalized_matrix.hpp"
+
+namespace amalur::integration {
+
+struct feature_spec {
+  std::string column;                 // "alias.column"
+  bool onehot = false;
+  std::string derive;                 // "", "hour", "weekday" or "month"
+  std::vector<std::string> coalesce;  // instead of `column`: "alias.column" in order of precedence
+  std::string name;                   // required with coalesce
+};
+
+struct encoded_design {
+  dynamic_normalized_matrix<double> matrix;
+  std::vector<std::string> names;  // one per target column: the coefficient keys
+};
+
+namespace detail {
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+inline long days_from_civil(long y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const long era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<long>(doe) - 719468;
+}
+
+/// hour (0-23), weekday (0 = Monday ... 6 = Sunday) or month (1-12) of "YYYY-MM-DD HH:MM".
+inline double date_part(const std::string& text, const std::string& part, const std::string& where) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
+  if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d", &y, &mo, &d, &h, &mi) < 3 || mo < 1 || mo > 12 || d < 1 || d > 31)
+    amalur::detail::fail<value_error>(where, ": '", text, "' is not a date of the form YYYY-MM-DD HH:MM");
+  if (part == "hour") return h;
+  if (part == "month") return mo;
+  if (part == "weekday") {
+    const long days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+    return static_cast<double>(((days % 7) + 7 + 3) % 7);  // 1970-01-01 was a Thursday
+  }
+  amalur::detail::fail<value_error>(where, ": unknown derive '", part, "' (hour, weekday or month)");
+}
+
+/// How many target rows take each source row of an alias.
+inline std::vector<index_t> multiplicities(const integrated_rows& rows, const std::string& alias) {
+  std::vector<index_t> count(static_cast<std::size_t>(rows.table_of(alias).rows), 0);
+  for (index_t r : rows.row_of.at(alias))
+    if (r != none) ++count[static_cast<std::size_t>(r)];
+  return count;
+}
+
+/// A feature's value per source row, as numbers or as level text.
+struct feature_values {
+  std::string alias;
+  std::vector<double> numbers;
+  std::vector<std::string> texts;
+  std::vector<char> missing;
+};
+
+inline feature_values values_of(const integrated_rows& rows, const std::string& qualified, const std::string& derive,
+                                bool as_text) {
+  const auto [alias, column_name] = rows.resolve(qualified);
+  const io::column& c = rows.table_of(alias).at(column_name);
+  feature_values v;
+  v.alias = alias;
+  const index_t n = c.size();
+  v.missing.assign(c.missing.begin(), c.missing.end());
+  if (!derive.empty()) {
+    if (c.kind != io::column_kind::text)
+      amalur::detail::fail<value_error>("feature '", qualified, "': derive '", derive, "' needs a text date column");
+    v.numbers.resize(static_cast<std::size_t>(n));
+    for (index_t r = 0; r < n; ++r)
+      if (!c.is_missing(r)) v.numbers[static_cast<std::size_t>(r)] = date_part(c.text_at(r), derive, qualified);
+    if (as_text) {
+      v.texts.resize(static_cast<std::size_t>(n));
+      for (index_t r = 0; r < n; ++r)
+        if (!c.is_missing(r))
+          v.texts[static_cast<std::size_t>(r)] = std::to_string(static_cast<long>(v.numbers[static_cast<std::size_t>(r)]));
+    }
+    return v;
+  }
+  if (as_text) {
+    v.texts.resize(static_cast<std::size_t>(n));
+    for (index_t r = 0; r < n; ++r) v.texts[static_cast<std::size_t>(r)] = c.text_at(r);
+    return v;
+  }
+  if (c.kind == io::column_kind::text)
+    amalur::detail::fail<value_error>("feature '", qualified, "' is a text column: give \"encoding\": \"onehot\"");
+  v.numbers = c.values;
+  return v;
+}
+
+inline void check_missing(const feature_values& v, const std::vector<index_t>& used, const std::string& what) {
+  for (std::size_t r = 0; r < v.missing.size(); ++r)
+    if (v.missing[r] && used[r] > 0)
+      amalur::detail::fail<value_error>("feature '", what, "': missing value in source row ", r,
+                                        " (table alias '", v.alias, "'), which the target uses");
+}
+
+/// Columns collected for one alias: dense numeric ones and one-hot ones.
+struct alias_block {
+  std::vector<std::vector<double>> dense;  // per column, per source row
+  std::vector<index_t> dense_targets;
+  std::vector<Eigen::Triplet<double>> onehot;  // (source row, block column, 1)
+  std::vector<index_t> onehot_targets;
+};
+}  // namespace detail
+
+/// Encodes the features over the integrated rows. `intercept` drops the
+/// first level of each one-hot feature.
+inline encoded_design encode(const integrated_rows& rows, const std::vector<feature_spec>& features, bool intercept) {
+  if (features.empty()) amalur::detail::fail<value_error>("no features to encode");
+  std::map<std::string, detail::alias_block> blocks;
+  std::map<std::string, std::vector<index_t>> used;
+  auto used_of = [&](const std::string& alias) -> const std::vector<index_t>& {
+    auto it = used.find(alias);
+    if (it == used.end()) it = used.emplace(alias, detail::multiplicities(rows, alias)).first;
+    return it->second;
+  };
+  std::vector<std::string> names;
+  std::vector<dynamic_source<double>> coalesced;
+
+  for (const feature_spec& f : features) {
+    if (!f.coalesce.empty()) {
+      if (f.name.empty()) amalur::detail::fail<value_error>("a coalesced feature needs a \"name\"");
+      // One single-column source per listed column; rows whose field is
+      // missing take none, so the next column in the list gives the value.
+      const index_t target = static_cast<index_t>(names.size());
+      names.push_back(f.name);
+      for (const std::string& q : f.coalesce) {
+        const detail::feature_values v = detail::values_of(rows, q, f.derive, false);
+        std::vector<index_t> row_of = rows.row_of.at(v.alias);
+        for (auto& r : row_of)
+          if (r != none && v.missing[static_cast<std::size_t>(r)]) r = none;
+        Eigen::MatrixXd m(static_cast<index_t>(v.numbers.size()), 1);
+        for (std::size_t r = 0; r < v.numbers.size(); ++r) m(static_cast<index_t>(r), 0) = v.missing[r] ? 0.0 : v.numbers[r];
+        coalesced.emplace_back(std::move(m), partial_rows(std::move(row_of)), columns({target}));
+      }
+      continue;
+    }
+    const std::string key = f.derive.empty() ? f.column : f.column + ":" + f.derive;
+    detail::feature_values v = detail::values_of(rows, f.column, f.derive, f.onehot);
+    const auto& use = used_of(v.alias);
+    detail::check_missing(v, use, key);
+    detail::alias_block& block = blocks[v.alias];
+    if (!f.onehot) {
+      block.dense.push_back(std::move(v.numbers));
+      block.dense_targets.push_back(static_cast<index_t>(names.size()));
+      names.push_back(key);
+      continue;
+    }
+    // Levels that occur in T, byte-wise; the first is the reference with an intercept.
+    std::vector<std::string> levels;
+    for (std::size_t r = 0; r < v.texts.size(); ++r)
+      if (use[r] > 0) levels.push_back(v.texts[r]);
+    std::sort(levels.begin(), levels.end());
+    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+    const std::size_t first = intercept && !levels.empty() ? 1 : 0;
+    std::map<std::string, index_t> column_of;
+    for (std::size_t l = first; l < levels.size(); ++l) {
+      column_of[levels[l]] = static_cast<index_t>(block.onehot_targets.size());
+      block.onehot_targets.push_back(static_cast<index_t>(names.size()));
+      names.push_back(key + "=" + levels[l]);
+    }
+    for (std::size_t r = 0; r < v.texts.size(); ++r) {
+      if (v.missing[r]) continue;
+      const auto it = column_of.find(v.texts[r]);
+      if (it != column_of.end()) block.onehot.emplace_back(static_cast<index_t>(r), it->second, 1.0);
+    }
+  }
+
+  std::vector<dynamic_source<double>> sources;
+  for (const std::string& alias : rows.aliases) {
+    const auto it = blocks.find(alias);
+    if (it == blocks.end()) continue;
+    const detail::alias_block& b = it->second;
+    const index_t n = rows.table_of(alias).rows;
+    if (!b.dense.empty()) {
+      Eigen::MatrixXd m(n, static_cast<index_t>(b.dense.size()));
+      for (std::size_t c = 0; c < b.dense.size(); ++c)
+        m.col(static_cast<index_t>(c)) = Eigen::Map<const Eigen::VectorXd>(b.dense[c].data(), n);
+      sources.emplace_back(std::move(m), rows.indicator(alias), columns(b.dense_targets));
+    }
+    if (!b.onehot_targets.empty()) {
+      csr_matrix<double> m(n, static_cast<index_t>(b.onehot_targets.size()));
+      m.setFromTriplets(b.onehot.begin(), b.onehot.end());
+      sources.emplace_back(std::move(m), rows.indicator(alias), columns(b.onehot_targets));
+    }
+  }
+  for (auto& s : coalesced) sources.push_back(std::move(s));
+  return {dynamic_normalized_matrix<double>(std::move(sources), {}, static_cast<index_t>(names.size())),
+          std::move(names)};
+}
+
+/// The label per target row: the column's value, or (value > threshold) when given.
+inline Eigen::VectorXd label(const integrated_rows& rows, const std::string& qualified,
+                             std::optional<double> threshold = std::nullopt) {
+  const auto [alias, column_name] = rows.resolve(qualified);
+  const io::column& c = rows.table_of(alias).at(column_name);
+  if (c.kind == io::column_kind::text)
+    amalur::detail::fail<value_error>("label '", qualified, "' is a text column; labels must be numbers");
+  const auto& row_of = rows.row_of.at(alias);
+  Eigen::VectorXd y(rows.rows);
+  for (index_t i = 0; i < rows.rows; ++i) {
+    const index_t r = row_of[static_cast<std::size_t>(i)];
+    if (r == none || c.is_missing(r))
+      amalur::detail::fail<value_error>("label '", qualified, "' is missing for target row ", i);
+    const double v = c.values[static_cast<std::size_t>(r)];
+    y[i] = threshold ? (v > *threshold ? 1.0 : 0.0) : v;
+  }
+  return y;
+}
+
+}  // namespace amalur::integration

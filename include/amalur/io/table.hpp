@@ -1,0 +1,65 @@
+#pragma once
+// A table as read from a CSV file: named, typed columns. Text columns are
+// dictionary-encoded (a level per distinct value), which makes key lookups
+// and one-hot encoding cheap. Only an empty field is missing; "NA" is text.
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "amalur/core/config.hpp"
+#include "amalur/core/error.hpp"
+
+namespace amalur::io {
+
+enum class column_kind { integer, real, text };
+
+inline const char* name_of(column_kind k) {
+  switch (k) {
+    case column_kind::integer: return "integer";
+    case column_kind::real: return "real";
+    case column_kind::text: return "text";
+  }
+  return "?";
+}
+
+struct column {
+  std::string name;
+  column_kind kind = column_kind::text;
+  std::vector<double> values;       // integer and real columns
+  std::vector<std::int32_t> codes;  // text columns: index into levels, -1 when missing
+  std::vector<std::string> levels;  // text columns: distinct values, first seen first
+  std::vector<char> missing;        // every kind: 1 where the field was empty
+
+  index_t size() const { return static_cast<index_t>(missing.size()); }
+  bool is_missing(index_t row) const { return missing[static_cast<std::size_t>(row)] != 0; }
+  /// The field as text (numbers as they would print), for keys and level names.
+  std::string text_at(index_t row) const {
+    if (is_missing(row)) return {};
+    if (kind == column_kind::text) return levels[static_cast<std::size_t>(codes[static_cast<std::size_t>(row)])];
+    const double v = values[static_cast<std::size_t>(row)];
+    if (kind == column_kind::integer) return std::to_string(static_cast<long long>(v));
+    std::string s = std::to_string(v);
+    return s;
+  }
+};
+
+struct table {
+  std::string name;
+  std::vector<column> columns;
+  index_t rows = 0;
+
+  const column* find(const std::string& column_name) const {
+    for (const auto& c : columns)
+      if (c.name == column_name) return &c;
+    return nullptr;
+  }
+  const column& at(const std::string& column_name) const {
+    if (const column* c = find(column_name)) return *c;
+    detail::fail<value_error>("table '", name, "' has no column '", column_name, "'");
+  }
+};
+
+}  // namespace amalur::io
