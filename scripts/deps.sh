@@ -14,4 +14,4 @@ ensure_packages() {
 }
 
 # Everything the library, its tests, benchmarks and examples build with.
-AMALUR_PACKAGES=(cmake make g++ libeigen3-dev catch2 libbenchmark-dev libxtensor-dev xtl-dev liblbfgspp-dev nlohmann-json3-dev libcsv-dev)
+AMALUR_PACKAGES=(cmake make g++ libeigen3-dev catch2 libbenchmark-dev libxtensor-dev xtl-dev liblbfgspp-dev nlohmann-json3-dev libcsv-dev libcli11-dev xz-utils)

@@ -29,6 +29,8 @@ struct feature_spec {
 struct encoded_design {
   dynamic_normalized_matrix<double> matrix;
   std::vector<std::string> names;  // one per target column: the coefficient keys
+  /// One-hot levels left out as the reference (coefficient 0), as "column=level".
+  std::vector<std::string> reference_levels;
 };
 
 namespace detail {
@@ -132,7 +134,7 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
     if (it == used.end()) it = used.emplace(alias, detail::multiplicities(rows, alias)).first;
     return it->second;
   };
-  std::vector<std::string> names;
+  std::vector<std::string> names, reference_levels;
   std::vector<dynamic_source<double>> coalesced;
 
   for (const feature_spec& f : features) {
@@ -171,6 +173,7 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
     std::sort(levels.begin(), levels.end());
     levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
     const std::size_t first = intercept && !levels.empty() ? 1 : 0;
+    if (first) reference_levels.push_back(key + "=" + levels[0]);
     std::map<std::string, index_t> column_of;
     for (std::size_t l = first; l < levels.size(); ++l) {
       column_of[levels[l]] = static_cast<index_t>(block.onehot_targets.size());
@@ -204,7 +207,7 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
   }
   for (auto& s : coalesced) sources.push_back(std::move(s));
   return {dynamic_normalized_matrix<double>(std::move(sources), {}, static_cast<index_t>(names.size())),
-          std::move(names)};
+          std::move(names), std::move(reference_levels)};
 }
 
 /// The label per target row: the column's value, or (value > threshold) when given.
