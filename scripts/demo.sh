@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds the examples in Release and runs the main demo.
+# Installs what is missing, builds in Release and runs the main demo: logistic
+# regression on the shipped flights sample joined twice with airports.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$root/scripts/deps.sh"
 ensure_packages "${AMALUR_PACKAGES[@]}"
 build="$root/build/release"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j "$(nproc)" --target star_schema
-"$build/examples/star_schema"
+cmake --build "$build" -j "$(nproc)" --target flights_demo
+data="$build/demo-data"
+mkdir -p "$data"
+cp "$root/data/flights.json" "$data/"
+[ -f "$data/flights.csv" ] || xz -dc "$root/data/flights-sample.csv.xz" >"$data/flights.csv"
+[ -f "$data/airports.csv" ] || xz -dc "$root/data/airports.csv.xz" >"$data/airports.csv"
+"$build/examples/flights_demo" "$data/flights.json"

@@ -13,6 +13,7 @@
 #include "amalur/metadata/source.hpp"
 #include "amalur/models/glm.hpp"
 #include "amalur/models/kmeans.hpp"
+#include "amalur/models/metrics.hpp"
 #include "amalur/models/nmf.hpp"
 #include "amalur/normalized/dynamic_normalized_matrix.hpp"
 #include "amalur/normalized/normalized_matrix.hpp"

@@ -101,6 +101,21 @@ constexpr double output_passes(operation op, double rows, double cols, double m)
   const double blocks = cols / 4.0 > 1.0 ? cols / 4.0 : 1.0;
   return row_output ? 16.0 * rows * m * blocks : 0.0;
 }
+/// Scattering part a's rows onto part b's (a dense n_b x d_a result), then
+/// the product with S_b: one off-diagonal crossprod block.
+constexpr work scatter_work(const part_shape& a, const part_shape& b, double shared) {
+  work w;
+  const double per_row = a.source_rows > 0 ? a.nonzeros / a.source_rows : 0;
+  const double z_bytes = 8.0 * b.source_rows * a.source_cols;
+  if (z_bytes <= kNearTableBytes)
+    w.near = shared * per_row;
+  else
+    w.random = shared * per_row;
+  w.flops = 2.0 * shared * per_row + 2.0 * (b.sparse ? b.nonzeros : b.source_rows * b.source_cols) * a.source_cols;
+  w.bytes = 16.0 * shared + z_bytes + value_bytes(b);
+  w.footprint = z_bytes + value_bytes(a) + value_bytes(b);
+  return w;
+}
 }  // namespace cost_detail
 
 /// Work of the factorized operator (X has m columns; m = 1 for the aggregates).
@@ -143,27 +158,20 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
   const bool weighted = op == operation::weighted_crossprod;
   for (std::size_t a = 0; a < count; ++a) {
     const part_shape& p = parts[a];
-    w.flops += p.nonzeros * p.source_cols;
+    w.flops += p.nonzeros * (p.sparse ? p.nonzeros / max_of(1.0, p.source_rows) : p.source_cols);
     w.bytes += cost_detail::value_bytes(p) * (p.block_rows && !weighted ? 1.0 : 2.0);
     w.footprint += cost_detail::value_bytes(p);
     if (!p.block_rows) add_random(w, p.taken_rows, 8.0 * p.source_rows);  // the multiplicities I^T w
     for (std::size_t b = a + 1; b < count; ++b) {
-      const part_shape& q = parts[b];
-      const double shared = min_of(p.taken_rows, q.taken_rows);
-      if ((p.block_rows || q.block_rows) && !p.sparse && !q.sparse) {
-        // Scatter the block side onto the other's rows, then a small product.
-        const part_shape& blk = p.block_rows ? p : q;
-        const part_shape& other = p.block_rows ? q : p;
-        add_random(w, shared * blk.source_cols, 8.0 * other.source_rows * blk.source_cols);
-        w.bytes += 8.0 * other.source_rows * blk.source_cols + cost_detail::value_bytes(other) + 8.0 * shared;
-        w.flops += 2.0 * other.source_rows * blk.source_cols * other.source_cols;
-      } else {
-        // Build the co-occurrence C (at most `shared` entries), multiply on the cheaper side.
-        add_random(w, 3.0 * shared, 8.0 * min_of(p.source_rows, q.source_rows) * max_of(p.source_cols, q.source_cols));
-        w.flops += 2.0 * shared * min_of(p.source_cols, q.source_cols) +
-                   2.0 * min_of(p.source_rows, q.source_rows) * p.source_cols * q.source_cols;
-        w.bytes += 16.0 * shared + cost_detail::value_bytes(p) + cost_detail::value_bytes(q);
-      }
+      // Scatter one side's rows onto the other's (Z = I_b^T W I_a S_a), then Z^T S_b.
+      const double shared = min_of(p.taken_rows, parts[b].taken_rows);
+      const work ab = cost_detail::scatter_work(p, parts[b], shared), ba = cost_detail::scatter_work(parts[b], p, shared);
+      const work& best = ab.flops + 4.0 * ab.random + 4.0 * ab.near <= ba.flops + 4.0 * ba.random + 4.0 * ba.near ? ab : ba;
+      w.flops += best.flops;
+      w.bytes += best.bytes;
+      w.random += best.random;
+      w.near += best.near;
+      w.footprint += best.footprint;
     }
   }
   if (weighted) w.bytes += 8.0 * t.rows;

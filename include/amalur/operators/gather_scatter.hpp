@@ -1,6 +1,7 @@
 #pragma once
 // The indicator side of every rewrite: I_k Y (gather), I_k^T X (scatter),
-// their column twins for X T and X T^T, and I_a^T diag(w) I_b (co-occurrence).
+// and their column twins for X T and X T^T. (The co-occurrence I_a^T diag(w) I_b
+// of the crossprod is applied row by row in part_kernels.hpp, never built.)
 // Block kinds (identity, offset) never get here for gathers: the operators
 // use Eigen blocks for them. Loops run in a fixed order, so results do not
 // depend on anything but the input.
@@ -111,60 +112,6 @@ dense_vector<Scalar> row_weights(const Rows& rows, const dense_vector<Scalar>* w
         if (r[i] == none) continue;
       c[r[i]] += w ? (*w)[i] : Scalar(1);
     }
-    return c;
-  }
-}
-
-namespace detail {
-/// CSR with at most one entry per row: row `ra` holds (row_b(ra), weight).
-template <class Scalar, class RowOf, class Weight>
-csr_matrix<Scalar> one_per_row(index_t rows, index_t cols, RowOf row_b, Weight weight) {
-  csr_matrix<Scalar> c(rows, cols);
-  index_t nnz = 0;
-  for (index_t ra = 0; ra < rows; ++ra) nnz += row_b(ra) != none;
-  c.resizeNonZeros(nnz);
-  auto* outer = c.outerIndexPtr();
-  auto* inner = c.innerIndexPtr();
-  Scalar* value = c.valuePtr();
-  index_t k = 0;
-  outer[0] = 0;
-  for (index_t ra = 0; ra < rows; ++ra) {
-    const index_t rb = row_b(ra);
-    if (rb != none) {
-      inner[k] = static_cast<typename csr_matrix<Scalar>::StorageIndex>(rb);
-      value[k++] = weight(ra);
-    }
-    outer[ra + 1] = static_cast<typename csr_matrix<Scalar>::StorageIndex>(k);
-  }
-  return c;
-}
-}  // namespace detail
-
-/// C = I_a^T diag(w) I_b (n_a x n_b): how often (weighted) source row p of a
-/// and source row q of b meet in one target row. Its size depends on the data.
-template <class Scalar, class RowsA, class RowsB>
-csr_matrix<Scalar> cooccurrence(const RowsA& a, const RowsB& b, const dense_vector<Scalar>* w) {
-  auto wt = [w](index_t i) { return w ? (*w)[i] : Scalar(1); };
-  if constexpr (RowsA::is_block) {
-    const index_t off = a.offset();
-    return detail::one_per_row<Scalar>(
-        a.source_rows(), b.source_rows(), [&](index_t ra) { return b.source_row(ra + off); },
-        [&](index_t ra) { return wt(ra + off); });
-  } else if constexpr (RowsB::is_block) {
-    const index_t off = b.offset();
-    csr_matrix<Scalar> ct = detail::one_per_row<Scalar>(
-        b.source_rows(), a.source_rows(), [&](index_t rb) { return a.source_row(rb + off); },
-        [&](index_t rb) { return wt(rb + off); });
-    return ct.transpose();
-  } else {
-    std::vector<Eigen::Triplet<Scalar>> entries;
-    entries.reserve(static_cast<std::size_t>(a.target_rows()));
-    for (index_t i = 0; i < a.target_rows(); ++i) {
-      const index_t ra = a.source_row(i), rb = b.source_row(i);
-      if (ra != none && rb != none) entries.emplace_back(ra, rb, wt(i));
-    }
-    csr_matrix<Scalar> c(a.source_rows(), b.source_rows());
-    c.setFromTriplets(entries.begin(), entries.end());
     return c;
   }
 }

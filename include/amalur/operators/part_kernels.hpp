@@ -69,17 +69,6 @@ dense_matrix<Scalar> transpose_times(const A& a, const B& b) {
     return r;
   }
 }
-/// C S for a sparse C: sparse when S is, dense otherwise.
-template <class Scalar, class C, class S>
-auto sparse_times(const C& c, const S& s) {
-  if constexpr (is_sparse_v<S>) {
-    return Eigen::SparseMatrix<Scalar>(c * s);
-  } else {
-    dense_matrix<Scalar> r(c.rows(), s.cols());
-    r.noalias() = c * s;
-    return r;
-  }
-}
 }  // namespace detail
 
 /// out (n x m) += I S M^T X.
@@ -186,65 +175,64 @@ dense_matrix<Scalar> weighted_gram(const S& s, const Rows& rows, const dense_vec
 }
 
 namespace detail {
-/// The cross block when part a is a block of target rows (the fact table, a
-/// union block) and both sources are dense: C = I_a^T diag(w) I_b has at most
-/// one entry per row of a, so it is applied as a gather or a scatter, never built.
-template <class Sa, class Ra, class Sb, class Rb, class Scalar>
-dense_matrix<Scalar> cross_block_from_block(const Sa& sa, const Ra& ra, const Sb& sb, const Rb& rb,
-                                            const dense_vector<Scalar>* w) {
-  const index_t na = sa.rows(), da = sa.cols(), nb = sb.rows(), db = sb.cols(), off = ra.offset();
-  auto weight = [&](index_t r) { return w ? (*w)[r + off] : Scalar(1); };
-  dense_matrix<Scalar> out(da, db);
-  const double scatter_cost = double(na) * double(da) + 2.0 * double(nb) * double(da) * double(db);
-  const double gather_cost = double(na) * double(db) + 2.0 * double(na) * double(da) * double(db);
-  if (is_sparse_v<Sb> || scatter_cost <= gather_cost) {
-    // (C^T S_a)^T S_b: scatter a's rows onto b's rows, then a small product.
-    dense_matrix<Scalar> z = dense_matrix<Scalar>::Zero(nb, da);
-    for (index_t c = 0; c < da; ++c) {
-      const auto src = sa.col(c);
-      Scalar* zc = z.col(c).data();
-      for (index_t r = 0; r < na; ++r) {
-        const index_t j = rb.source_row(r + off);
-        if (j != none) zc[j] += weight(r) * src[r];
-      }
-    }
-    out.noalias() = z.transpose() * sb;
-  } else if constexpr (!is_sparse_v<Sb>) {
-    // S_a^T (C S_b): gather b's rows onto a's rows.
-    dense_matrix<Scalar> y(na, db);
-    for (index_t c = 0; c < db; ++c) {
-      const auto src = sb.col(c);
-      Scalar* yc = y.col(c).data();
-      for (index_t r = 0; r < na; ++r) {
-        const index_t j = rb.source_row(r + off);
-        yc[r] = j != none ? weight(r) * src[j] : Scalar(0);
-      }
-    }
-    out.noalias() = sa.transpose() * y;
+/// Z = I_b^T diag(w) I_a S_a (n_b x d_a), row by row over the target rows:
+/// each target row adds its row of S_a onto its row of b. The co-occurrence
+/// C = I_a^T diag(w) I_b is applied without being built.
+template <class Sa, class Ra, class Rb, class Scalar>
+Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> scatter_through(
+    const Sa& sa, const Ra& ra, const Rb& rb, index_t nb, const dense_vector<Scalar>* w) {
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z =
+      Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(nb, sa.cols());
+  index_t first = 0, last = ra.target_rows();
+  if constexpr (Ra::is_block) {  // only the block's target rows can take a row of a
+    first = ra.offset();
+    last = first + ra.source_rows();
   }
-  return out;
+  if constexpr (is_sparse_v<Sa>) {
+    const auto& r = row_major(sa);
+    using iterator = typename std::decay_t<decltype(r)>::InnerIterator;
+    for (index_t i = first; i < last; ++i) {
+      const index_t pa = ra.source_row(i), pb = rb.source_row(i);
+      if (pa == none || pb == none) continue;
+      const Scalar wi = w ? (*w)[i] : Scalar(1);
+      for (iterator it(r, pa); it; ++it) z(pb, it.col()) += wi * it.value();
+    }
+  } else {
+    const index_t d = sa.cols();
+    for (index_t i = first; i < last; ++i) {
+      const index_t pa = ra.source_row(i), pb = rb.source_row(i);
+      if (pa == none || pb == none) continue;
+      const Scalar wi = w ? (*w)[i] : Scalar(1);
+      Scalar* zrow = z.row(pb).data();
+      for (index_t c = 0; c < d; ++c) zrow[c] += wi * sa(pa, c);
+    }
+  }
+  return z;
+}
+
+/// Work of scattering part a onto b's rows, then Z^T S_b.
+template <class Sa, class Sb>
+double scatter_cost(const Sa& sa, const Sb& sb, index_t shared_rows) {
+  const double row_a = is_sparse_v<Sa> ? static_cast<double>(sa.nonZeros()) / std::max<double>(1, double(sa.rows()))
+                                       : static_cast<double>(sa.cols());
+  const double product = is_sparse_v<Sb> ? 2.0 * static_cast<double>(sb.nonZeros()) * double(sa.cols())
+                                         : 2.0 * double(sb.rows()) * double(sa.cols()) * double(sb.cols());
+  return 4.0 * double(shared_rows) * row_a + product + double(sb.rows()) * double(sa.cols());
 }
 }  // namespace detail
 
-/// S_a^T (I_a^T diag(w) I_b) S_b: an off-diagonal crossprod block. The
-/// co-occurrence C is applied on the cheaper side: S_a^T (C S_b) or (C^T S_a)^T S_b.
+/// S_a^T (I_a^T diag(w) I_b) S_b: an off-diagonal crossprod block, as
+/// (I_b^T diag(w) I_a S_a)^T S_b or its mirror, whichever side is cheaper to scatter.
 template <class Sa, class Ra, class Sb, class Rb, class Scalar>
 dense_matrix<Scalar> cross_block(const Sa& sa, const Ra& ra, const Sb& sb, const Rb& rb,
                                  const dense_vector<Scalar>* w) {
-  if constexpr (!is_sparse_v<Sa> && Ra::is_block) {
-    return detail::cross_block_from_block(sa, ra, sb, rb, w);
-  } else if constexpr (!is_sparse_v<Sb> && Rb::is_block) {
-    return detail::cross_block_from_block(sb, rb, sa, ra, w).transpose();
-  } else {
-    const csr_matrix<Scalar> c = cooccurrence<Scalar>(ra, rb, w);
-    const double nnz = static_cast<double>(c.nonZeros());
-    const double da = static_cast<double>(sa.cols()), db = static_cast<double>(sb.cols());
-    const double via_b = nnz * db + static_cast<double>(sa.rows()) * da * db;
-    const double via_a = nnz * da + static_cast<double>(sb.rows()) * da * db;
-    if (via_b <= via_a) return detail::transpose_times<Scalar>(sa, detail::sparse_times<Scalar>(c, sb));
-    const Eigen::SparseMatrix<Scalar> ct = c.transpose();
-    return detail::transpose_times<Scalar>(detail::sparse_times<Scalar>(ct, sa), sb);
+  const index_t n = ra.target_rows();
+  if (detail::scatter_cost(sa, sb, n) <= detail::scatter_cost(sb, sa, n)) {
+    const auto z = detail::scatter_through(sa, ra, rb, sb.rows(), w);  // n_b x d_a
+    return detail::transpose_times<Scalar>(z, sb);
   }
+  const auto z = detail::scatter_through(sb, rb, ra, sa.rows(), w);  // n_a x d_b
+  return detail::transpose_times<Scalar>(sa, z);
 }
 
 /// out (d x d) += M_a block M_b^T, and its mirror when the parts differ.

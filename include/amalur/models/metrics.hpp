@@ -1,0 +1,44 @@
+#pragma once
+// Held-out evaluation: accuracy and the area under the ROC curve.
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "amalur/core/error.hpp"
+
+namespace amalur::metrics {
+
+/// Share of rows where (score > threshold) equals the 0/1 label.
+inline double accuracy(const Eigen::VectorXd& y, const Eigen::VectorXd& score, double threshold = 0.5) {
+  if (y.size() != score.size() || y.size() == 0)
+    detail::fail<dimension_error>("accuracy: ", y.size(), " labels and ", score.size(), " scores");
+  return ((score.array() > threshold).cast<double>() == y.array()).cast<double>().mean();
+}
+
+/// Area under the ROC curve (the Mann-Whitney statistic, ties counted half).
+inline double auc(const Eigen::VectorXd& y, const Eigen::VectorXd& score) {
+  if (y.size() != score.size()) detail::fail<dimension_error>("auc: ", y.size(), " labels and ", score.size(), " scores");
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(y.size()));
+  std::iota(order.begin(), order.end(), Eigen::Index{0});
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return score[a] < score[b]; });
+  double rank_sum = 0, positives = 0;
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j < order.size() && score[order[j]] == score[order[i]]) ++j;
+    const double mid_rank = 0.5 * static_cast<double>(i + j + 1);  // ranks from 1
+    for (std::size_t k = i; k < j; ++k)
+      if (y[order[k]] == 1.0) {
+        rank_sum += mid_rank;
+        positives += 1;
+      }
+    i = j;
+  }
+  const double negatives = static_cast<double>(y.size()) - positives;
+  if (positives == 0 || negatives == 0) detail::fail<value_error>("auc: needs both classes");
+  return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives);
+}
+
+}  // namespace amalur::metrics
