@@ -1,0 +1,238 @@
+// The integration front-end: CSV, joins, unions, coalesce, encoding, and the
+// amalur program end to end. Each design is checked against a T built by hand.
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <amalur/amalur.hpp>
+#include <amalur/integration/spec.hpp>
+
+using namespace amalur;
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+using integration::feature_spec;
+using integration::join_kind;
+using integration::join_spec;
+
+namespace {
+std::map<std::string, io::table> tables(std::initializer_list<std::pair<const char*, const char*>> csv) {
+  std::map<std::string, io::table> out;
+  for (const auto& [name, text] : csv) out.emplace(name, io::parse_csv(text, name));
+  return out;
+}
+feature_spec numeric(const char* c) { return {c, false, "", {}, ""}; }
+feature_spec onehot(const char* c) { return {c, true, "", {}, ""}; }
+MatrixXd dense(const integration::encoded_design& d) { return d.matrix.materialize(); }
+MatrixXd rows_of(std::initializer_list<std::initializer_list<double>> r) {
+  MatrixXd m(static_cast<Eigen::Index>(r.size()), static_cast<Eigen::Index>(r.begin()->size()));
+  Eigen::Index i = 0;
+  for (const auto& row : r) {
+    Eigen::Index j = 0;
+    for (double v : row) m(i, j++) = v;
+    ++i;
+  }
+  return m;
+}
+
+const char* kOrders = "id,customer,amount\n1,a,10\n2,b,20\n3,z,30\n4,a,40\n";
+const char* kCustomers = "key,age,city\na,30,Oslo\nb,40,\"Bergen, NO\"\nc,50,Oslo\n";
+}  // namespace
+
+TEST_CASE("CSV: quotes, commas and newlines inside fields, empty is missing, NA is text", "[csv]") {
+  const io::table t = io::parse_csv("name,n,x\n\"a, b\",1,1.5\n\"say \"\"hi\"\"\",2,\nNA,,2\n\"two\nlines\",4,3\n", "t");
+  REQUIRE(t.rows == 4);
+  CHECK(t.at("name").kind == io::column_kind::text);
+  CHECK(t.at("name").text_at(0) == "a, b");
+  CHECK(t.at("name").text_at(1) == "say \"hi\"");
+  CHECK(t.at("name").text_at(2) == "NA");
+  CHECK_FALSE(t.at("name").is_missing(2));
+  CHECK(t.at("name").text_at(3) == "two\nlines");
+  CHECK(t.at("n").kind == io::column_kind::integer);
+  CHECK(t.at("n").is_missing(2));
+  CHECK(t.at("x").kind == io::column_kind::real);
+  CHECK(t.at("x").is_missing(1));
+  CHECK_THROWS_WITH(io::parse_csv("a,b\n1,2,3\n", "bad"), Catch::Contains("more fields than the 2 columns"));
+  CHECK_THROWS_WITH(io::parse_csv("a,b\n1\n", "short"), Catch::Contains("1 fields but the header has 2"));
+  CHECK_THROWS_WITH(t.at("nope"), Catch::Contains("no column 'nope'"));
+  CHECK_THROWS_WITH(io::read_csv("/nonexistent.csv", "x"), Catch::Contains("cannot open"));
+}
+
+TEST_CASE("left join: unmatched rows contribute zeros and are counted", "[integration]") {
+  const auto t = tables({{"orders", kOrders}, {"customers", kCustomers}});
+  const auto rows = integration::join(t, "orders", {{"customers", "c", join_kind::left, {{"customer", "key"}}}});
+  CHECK(rows.rows == 4);
+  CHECK(rows.unmatched.at("c") == 1);
+  const auto d = integration::encode(rows, {numeric("orders.amount"), numeric("c.age")}, true);
+  CHECK(d.names == std::vector<std::string>{"orders.amount", "c.age"});
+  CHECK(dense(d) == rows_of({{10, 30}, {20, 40}, {30, 0}, {40, 30}}));
+}
+
+TEST_CASE("inner join and the drop policy remove unmatched rows; error names the key", "[integration]") {
+  const auto t = tables({{"orders", kOrders}, {"customers", kCustomers}});
+  for (auto join : {join_spec{"customers", "c", join_kind::inner, {{"customer", "key"}}},
+                    join_spec{"customers", "c", join_kind::left, {{"customer", "key"}}, integration::unmatched_policy::drop}}) {
+    const auto rows = integration::join(t, "orders", {join});
+    CHECK(rows.rows == 3);
+    CHECK(dense(integration::encode(rows, {numeric("amount"), numeric("c.age")}, true)) ==
+          rows_of({{10, 30}, {20, 40}, {40, 30}}));
+  }
+  join_spec strict{"customers", "c", join_kind::left, {{"customer", "key"}}, integration::unmatched_policy::error};
+  CHECK_THROWS_WITH(integration::join(t, "orders", {strict}),
+                    Catch::Contains("target row 2 with key 'z' has no match in table 'customers'"));
+}
+
+TEST_CASE("full outer join appends the rows only the joined table has", "[integration]") {
+  const auto t = tables({{"orders", kOrders}, {"customers", kCustomers}});
+  const auto rows = integration::join(t, "orders", {{"customers", "c", join_kind::full, {{"customer", "key"}}}});
+  REQUIRE(rows.rows == 5);
+  CHECK(dense(integration::encode(rows, {numeric("amount"), numeric("c.age")}, true)) ==
+        rows_of({{10, 30}, {20, 40}, {30, 0}, {40, 30}, {0, 50}}));
+}
+
+TEST_CASE("many-to-many joins multiply rows when declared; otherwise a duplicate key is an error", "[integration]") {
+  const auto t = tables({{"l", "k,x\n1,1\n2,2\n"}, {"r", "k,y\n1,10\n1,11\n2,20\n"}});
+  CHECK_THROWS_WITH(integration::join(t, "l", {{"r", "r", join_kind::left, {{"k", "k"}}}}),
+                    Catch::Contains("table 'r' key column 'k' is not unique (first repeated value '1')"));
+  join_spec m2m{"r", "r", join_kind::left, {{"k", "k"}}};
+  m2m.many_to_many = true;
+  const auto rows = integration::join(t, "l", {m2m});
+  CHECK(dense(integration::encode(rows, {numeric("x"), numeric("r.y")}, true)) ==
+        rows_of({{1, 10}, {1, 11}, {2, 20}}));
+  CHECK(std::holds_alternative<gather_rows>(rows.indicator("l")));  // both sides get indicators
+}
+
+TEST_CASE("key problems name the table, the column and the value", "[integration]") {
+  const auto t = tables({{"orders", kOrders}, {"customers", kCustomers}});
+  CHECK_THROWS_WITH(integration::join(t, "orders", {{"customers", "c", join_kind::left, {{"customer", "nokey"}}}}),
+                    Catch::Contains("key column 'nokey' is missing from table 'customers'"));
+  CHECK_THROWS_WITH(integration::join(t, "orders", {{"customers", "c", join_kind::left, {{"amount", "key"}}}}),
+                    Catch::Contains("type mismatch: orders.amount is integer but customers.key is text"));
+  CHECK_THROWS_WITH(integration::join(t, "orders", {{"nope", "n", join_kind::left, {{"id", "key"}}}}),
+                    Catch::Contains("unknown table 'nope'"));
+}
+
+TEST_CASE("chains, stars and one table under two aliases", "[integration]") {
+  const auto t = tables({{"flights", "origin,dest,minutes\nA,B,10\nB,A,20\nA,C,30\n"},
+                         {"airports", "code,city,altitude\nA,x,1\nB,y,2\nC,x,3\n"},
+                         {"cities", "name,size\nx,100\ny,200\n"}});
+  const auto rows = integration::join(t, "flights",
+                                      {{"airports", "o", join_kind::left, {{"origin", "code"}}},
+                                       {"airports", "d", join_kind::left, {{"dest", "code"}}},
+                                       {"cities", "dc", join_kind::left, {{"d.city", "name"}}}});
+  const auto d = integration::encode(rows, {numeric("minutes"), numeric("o.altitude"), numeric("d.altitude"),
+                                            numeric("dc.size")}, true);
+  CHECK(dense(d) == rows_of({{10, 1, 2, 200}, {20, 2, 1, 100}, {30, 1, 3, 100}}));
+}
+
+TEST_CASE("a union appends tables by column name", "[integration]") {
+  const io::table u = integration::union_of({io::parse_csv("a,b\n1,x\n2,y\n", "p1"), io::parse_csv("b,a\nz,3.5\n", "p2")}, "u");
+  CHECK(u.rows == 3);
+  CHECK(u.at("a").kind == io::column_kind::real);
+  CHECK(u.at("a").values == std::vector<double>{1, 2, 3.5});
+  CHECK(u.at("b").text_at(2) == "z");
+  CHECK_THROWS_WITH(integration::union_of({io::parse_csv("a\n1\n", "p1"), io::parse_csv("a\nx\n", "p2")}, "u"),
+                    Catch::Contains("column 'a' is text in 'p2' but integer before"));
+}
+
+TEST_CASE("coalesce takes the first listed column that has a value (SQL COALESCE)", "[integration][overlap]") {
+  // Two silos with the same patients' weight; silo a misses patient 2's weight.
+  const auto t = tables({{"patients", "id\n1\n2\n3\n4\n"},
+                         {"a", "id,weight\n1,55\n2,\n3,70\n"},
+                         {"b", "id,weight\n1,99\n2,60\n4,80\n"}});
+  const auto rows = integration::join(t, "patients", {{"a", "a", join_kind::left, {{"id", "id"}}},
+                                                      {"b", "b", join_kind::left, {{"id", "id"}}}});
+  feature_spec w;
+  w.coalesce = {"a.weight", "b.weight"};
+  w.name = "weight";
+  const auto d = integration::encode(rows, {w}, true);
+  CHECK(d.names == std::vector<std::string>{"weight"});
+  CHECK(dense(d) == rows_of({{55}, {60}, {70}, {80}}));  // never 55 + 99
+  d.matrix.set_strategy(strategy::factorized);
+  CHECK(d.matrix.col_sums()[0] == 265.0);
+}
+
+TEST_CASE("one-hot levels are those of T, byte-wise, the first dropped with an intercept", "[integration]") {
+  const auto t = tables({{"orders", kOrders}, {"customers", kCustomers}});
+  const auto rows = integration::join(t, "orders", {{"customers", "c", join_kind::left, {{"customer", "key"}}}});
+  // City "Oslo" (customer c) is taken by no order... but customer a lives in Oslo too.
+  const auto with = integration::encode(rows, {onehot("c.city")}, true);
+  CHECK(with.names == std::vector<std::string>{"c.city=Oslo"});
+  CHECK(with.reference_levels == std::vector<std::string>{"c.city=Bergen, NO"});
+  CHECK(dense(with) == rows_of({{1}, {0}, {0}, {1}}));
+  const auto without = integration::encode(rows, {onehot("c.city"), onehot("customer")}, false);
+  CHECK(without.names ==
+        std::vector<std::string>{"c.city=Bergen, NO", "c.city=Oslo", "customer=a", "customer=b", "customer=z"});
+  CHECK(dense(without) == rows_of({{0, 1, 1, 0, 0}, {1, 0, 0, 1, 0}, {0, 0, 0, 0, 1}, {0, 1, 1, 0, 0}}));
+}
+
+TEST_CASE("date parts, and missing feature values", "[integration]") {
+  const auto t = tables({{"f", "date,x\n2001-01-01 06:30,1\n2001-02-28 23:59,\n"}});
+  const auto rows = integration::join(t, "f", {});
+  feature_spec hour{"f.date", false, "hour", {}, ""}, weekday{"f.date", false, "weekday", {}, ""},
+      month{"f.date", true, "month", {}, ""};
+  const auto d = integration::encode(rows, {hour, weekday, month}, true);
+  CHECK(d.names == std::vector<std::string>{"f.date:hour", "f.date:weekday", "f.date:month=2"});
+  CHECK(dense(d) == rows_of({{6, 0, 0}, {23, 2, 1}}));  // a Monday and a Wednesday
+  CHECK_THROWS_WITH(integration::encode(rows, {numeric("f.x")}, true), Catch::Contains("missing value in source row 1"));
+  CHECK_THROWS_WITH(integration::encode(rows, {numeric("f.date")}, true), Catch::Contains("text column"));
+}
+
+namespace {
+std::filesystem::path shared_data() { return std::filesystem::path(AMALUR_SOURCE_DIR) / ".." / "shared" / "data"; }
+
+nlohmann::json run_cli(const std::string& args, int& status) {
+  const std::string out = (std::filesystem::temp_directory_path() / "amalur-cli-out.json").string();
+  status = std::system((std::string(AMALUR_CLI) + " " + args + " > " + out + " 2>/dev/null").c_str());
+  status = WEXITSTATUS(status);
+  std::ifstream in(out);
+  return status == 2 ? nlohmann::json() : nlohmann::json::parse(in);
+}
+}  // namespace
+
+TEST_CASE("amalur train on the real flights: factorized and materialized give the same coefficients", "[cli]") {
+  if (!std::filesystem::exists(shared_data() / "flights-2001-jan-feb.csv")) {
+    WARN("../shared/data is absent: skipped");
+    return;
+  }
+  const auto dir = std::filesystem::temp_directory_path() / "amalur-e2e";
+  std::filesystem::create_directories(dir);
+  nlohmann::json spec = nlohmann::json::parse(std::ifstream(std::string(AMALUR_SOURCE_DIR) + "/data/flights.json"));
+  spec["tables"]["flights"]["path"] = (shared_data() / "flights-2001-jan-feb.csv").string();
+  spec["tables"]["airports"]["path"] = (shared_data() / "airports.csv").string();
+  std::ofstream(dir / "spec.json") << spec.dump();
+  int status = 0;
+  const auto fact = run_cli("train " + (dir / "spec.json").string() + " --strategy factorized", status);
+  CHECK(status == 0);
+  const auto mat = run_cli("train " + (dir / "spec.json").string() + " --strategy materialized", status);
+  CHECK(status == 0);
+  REQUIRE(fact.contains("coefficients"));
+  CHECK(fact["strategy"] == "factorized");
+  CHECK(mat["strategy"] == "materialized");
+  CHECK(fact["n_rows"] == 966409);
+  CHECK(fact["unmatched"]["o"] == 0);
+  for (const auto& [name, value] : fact["coefficients"].items())
+    CHECK(std::abs(value.get<double>() - mat["coefficients"][name].get<double>()) <=
+          1e-6 * (1 + std::abs(value.get<double>())));
+  CHECK(std::abs(fact["deviance"].get<double>() - mat["deviance"].get<double>()) < 1e-6 * fact["deviance"].get<double>());
+}
+
+TEST_CASE("amalur exit codes: 2 for a bad spec, 3 for no convergence", "[cli]") {
+  const auto dir = std::filesystem::temp_directory_path() / "amalur-codes";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "t.csv") << "x,y\n1,0\n2,1\n3,0\n4,1\n5,1\n";
+  std::ofstream(dir / "ok.json")
+      << R"({"tables": {"t": {"path": "t.csv"}}, "base": "t", "features": [{"column": "t.x"}],
+            "label": {"column": "t.y"}, "model": {"family": "binomial", "max_iterations": 1}})";
+  std::ofstream(dir / "bad.json") << R"({"tables": {"t": {"path": "t.csv"}}, "base": "t", "features": []})";
+  int status = 0;
+  const auto out = run_cli("train " + (dir / "ok.json").string(), status);
+  CHECK(status == 3);
+  CHECK(out["converged"] == false);
+  run_cli("train " + (dir / "bad.json").string(), status);
+  CHECK(status == 2);
+  run_cli("train " + (dir / "missing.json").string(), status);
+  CHECK(status == 2);
+}
