@@ -336,3 +336,26 @@ TEST_CASE("a custom model (Huber regression) fits through the operator set", "[m
   CHECK(relative(fit.objective, same.objective) < 1e-10);
   static_assert(amalur::is_row_loss<huber>::value && !amalur::is_row_loss<int>::value);
 }
+
+TEST_CASE("standardization stays factorized and reports coefficients on the original scale", "[models]") {
+  const star s(3000, 25, 12);
+  const auto t = s.normalized();
+  const MatrixXd m = t.materialize();
+  std::mt19937_64 rng(8);
+  const VectorXd y = draw_labels(amalur::binomial(), t * VectorXd::Constant(6, 0.4), rng);
+  // Unpenalized, standardizing changes nothing in the original scale.
+  const auto plain = amalur::logistic_regression().fit(t, y);
+  const auto std_fit = amalur::logistic_regression().standardize(true).fit(t, y);
+  CHECK((plain.coefficients - std_fit.coefficients).cwiseAbs().maxCoeff() < 1e-8);
+  CHECK(std::abs(plain.intercept - std_fit.intercept) < 1e-8);
+  CHECK((plain.standard_errors - std_fit.standard_errors).cwiseAbs().maxCoeff() < 1e-8);
+  // Penalized: equals a fit on the explicitly standardized, materialized T.
+  const auto pen = amalur::logistic_regression().l2(0.05).standardize(true).fit(t, y);
+  const VectorXd mu = m.colwise().mean().transpose();
+  const VectorXd sd = ((m.rowwise() - mu.transpose()).array().square().colwise().mean()).sqrt().transpose();
+  const MatrixXd z = (m.rowwise() - mu.transpose()) * sd.cwiseInverse().asDiagonal();
+  const auto ref = amalur::logistic_regression().l2(0.05).fit(z, y);
+  CHECK((pen.coefficients - ref.coefficients.cwiseQuotient(sd)).cwiseAbs().maxCoeff() < 1e-8);
+  CHECK(std::abs(pen.intercept - (ref.intercept - mu.dot(ref.coefficients.cwiseQuotient(sd)))) < 1e-8);
+  CHECK(std::abs(pen.objective - ref.objective) < 1e-10);
+}

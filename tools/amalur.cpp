@@ -64,7 +64,8 @@ json fit_json(const integration::spec& s, const integration::prepared& p, const 
                         .l2(s.model.l2)
                         .l1(s.model.l1)
                         .max_iterations(s.model.max_iterations)
-                        .tolerance(s.model.tolerance);
+                        .tolerance(s.model.tolerance)
+                        .standardize(s.model.standardize);
   const glm_fit fit = model.fit(x, p.labels);
   fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   converged = fit.converged;

@@ -13,7 +13,7 @@
 //            "max_iterations": 100, "tolerance": 1e-10}}
 // A table may be a union of files: {"union": ["jan.csv", "feb.csv"]}.
 // A join may add "unmatched": "zeros" | "error" | "drop" and "many_to_many": true.
-// The model may be {"family": "kmeans", "k": 8, "seed": 1}.
+// The model may add "standardize": true, or be {"family": "kmeans", "k": 8, "seed": 1}.
 
 #include <chrono>
 #include <filesystem>
@@ -34,6 +34,7 @@ struct model_spec {
   double l2 = 0, l1 = 0;
   int max_iterations = 100;
   double tolerance = 1e-10;
+  bool standardize = false;
   index_t k = 8;            // k-means
   std::uint64_t seed = 1;   // k-means
   bool is_kmeans() const { return family == "kmeans"; }
@@ -146,6 +147,7 @@ inline spec parse_spec(const nlohmann::json& j, const std::filesystem::path& dir
   s.model.l1 = detail::get_or<double>(model, "l1", 0.0, "model");
   s.model.max_iterations = detail::get_or<int>(model, "max_iterations", 100, "model");
   s.model.tolerance = detail::get_or<double>(model, "tolerance", 1e-10, "model");
+  s.model.standardize = detail::get_or<bool>(model, "standardize", false, "model");
   s.model.k = detail::get_or<index_t>(model, "k", 8, "model");
   s.model.seed = detail::get_or<std::uint64_t>(model, "seed", 1, "model");
   if (!s.model.is_kmeans()) static_cast<void>(s.model.glm_family());  // validates family and link now

@@ -54,11 +54,13 @@ class stopwatch {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
-/// X b in double, whatever the design's scalar type.
-template <class Design>
-Eigen::VectorXd times(const Design& x, const Eigen::VectorXd& b) {
+/// X B in double, whatever the design's scalar type (a vector when B is one).
+template <class Design, class B>
+Eigen::Matrix<double, Eigen::Dynamic, B::ColsAtCompileTime == 1 ? 1 : Eigen::Dynamic> times(
+    const Design& x, const Eigen::MatrixBase<B>& b) {
   using Scalar = typename Design::Scalar;
-  return x.multiply(b.cast<Scalar>().eval()).template cast<double>();
+  using plain = Eigen::Matrix<Scalar, Eigen::Dynamic, B::ColsAtCompileTime == 1 ? 1 : Eigen::Dynamic>;
+  return x.multiply(plain(b.template cast<Scalar>())).template cast<double>();
 }
 /// X^T V in double.
 template <class Design>

@@ -17,6 +17,7 @@
 
 #include "amalur/models/design.hpp"
 #include "amalur/models/family.hpp"
+#include "amalur/models/standardized.hpp"
 
 namespace amalur {
 
@@ -81,8 +82,13 @@ class glm {
     return *this;
   }
   glm& on_progress(progress_callback f) { progress_ = std::move(f); return *this; }
+  /// Fit on standardized columns (mean 0, variance 1, kept factorized as a
+  /// rank-1 correction); penalties apply on that scale, as in glmnet, and the
+  /// coefficients are reported on the original scale.
+  glm& standardize(bool on) { standardize_ = on; return *this; }
 
   const amalur::family& family() const { return family_; }
+  bool standardize() const { return standardize_; }
   bool intercept() const { return intercept_; }
   double l2() const { return l2_; }
   double l1() const { return l1_; }
@@ -106,6 +112,7 @@ class glm {
   double l2_ = 0, l1_ = 0;
   int max_iterations_ = 100;
   double tolerance_ = 1e-10;
+  bool standardize_ = false;
   progress_callback progress_;
 };
 
@@ -351,6 +358,16 @@ template <class X>
 glm_fit glm::fit(const X& x_in, const Eigen::VectorXd& y, const Eigen::VectorXd& weights,
                  const Eigen::VectorXd& offset) const {
   const auto& x = as_design(x_in);
+  if constexpr (!is_standardized<std::decay_t<decltype(x)>>::value) if (standardize_) {
+    const standardized<std::decay_t<decltype(x)>> xs(x);
+    glm plain = *this;
+    plain.standardize_ = false;
+    glm_fit fit = plain.fit(xs, y, weights, offset);
+    xs.to_original(fit.coefficients, fit.intercept);
+    if (fit.standard_errors.size()) fit.standard_errors = fit.standard_errors.cwiseQuotient(xs.scales());
+    fit.intercept_standard_error = std::numeric_limits<double>::quiet_NaN();  // needs the full covariance
+    return fit;
+  }
   using design_type = std::decay_t<decltype(x)>;
   const glm_problem<design_type> problem(*this, x, y, weights, offset);
   const index_t n = x.rows(), p = x.cols(), o = intercept_ ? 1 : 0, q = p + o;
