@@ -11,10 +11,10 @@
 #include <chrono>
 #include <functional>
 
+#include "paired.hpp"
 #include "star_schema.hpp"
 
 using namespace amalur_bench;
-using clock_type = std::chrono::steady_clock;
 
 namespace {
 
@@ -87,22 +87,8 @@ std::vector<model> models() {
 
 void run_pair(benchmark::State& state, const model& m, index_t tr, double fr) {
   const star_schema s(kRows, kFactCols, tr, fr);
-  double fact = 0, mat = 0;
-  for (auto _ : state) {
-    const auto t0 = clock_type::now();
-    benchmark::DoNotOptimize(m.train(s, true));
-    const auto t1 = clock_type::now();
-    benchmark::DoNotOptimize(m.train(s, false));
-    const auto t2 = clock_type::now();
-    fact += std::chrono::duration<double, std::milli>(t1 - t0).count();
-    mat += std::chrono::duration<double, std::milli>(t2 - t1).count();
-  }
-  const double it = static_cast<double>(state.iterations());
-  state.counters["fact_ms"] = fact / it;
-  state.counters["mat_ms"] = mat / it;
-  state.counters["speedup"] = mat / fact;
-  state.counters["TR"] = static_cast<double>(tr);
-  state.counters["FR"] = fr;
+  time_pair(state, "ms", 1e3, [&] { benchmark::DoNotOptimize(m.train(s, true)); },
+            [&] { benchmark::DoNotOptimize(m.train(s, false)); });
 }
 
 }  // namespace
@@ -110,13 +96,8 @@ void run_pair(benchmark::State& state, const model& m, index_t tr, double fr) {
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   for (const model& m : models())
-    for (index_t tr : {1, 10, 100})
-      for (double fr : {0.5, 2.0, 8.0}) {
-        const std::string name = m.name + "/TR:" + std::to_string(tr) + "/FR:" + std::to_string(fr).substr(0, 3);
-        benchmark::RegisterBenchmark(name.c_str(), [m, tr, fr](benchmark::State& st) { run_pair(st, m, tr, fr); })
-            ->Unit(benchmark::kMillisecond)
-            ->Iterations(2);
-      }
+    register_star_grid(m.name, [m](benchmark::State& s, index_t tr, double fr) { run_pair(s, m, tr, fr); },
+                       benchmark::kMillisecond, 2);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
 }

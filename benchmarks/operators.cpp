@@ -12,10 +12,10 @@
 #include <map>
 #include <string>
 
+#include "paired.hpp"
 #include "star_schema.hpp"
 
 using namespace amalur_bench;
-using clock_type = std::chrono::steady_clock;
 
 namespace {
 
@@ -116,25 +116,10 @@ std::vector<op> operators() {
 
 void run_pair(benchmark::State& state, const op& o, index_t tr, double fr) {
   fixture& f = get(tr, fr);
-  double fact = 0, mat = 0;
-  for (auto _ : state) {
-    const auto t0 = clock_type::now();
-    o.factorized(f);
-    const auto t1 = clock_type::now();
-    o.materialized(f);
-    const auto t2 = clock_type::now();
-    fact += std::chrono::duration<double, std::micro>(t1 - t0).count();
-    mat += std::chrono::duration<double, std::micro>(t2 - t1).count();
-  }
-  const double it = static_cast<double>(state.iterations());
+  time_pair(state, "us", 1e6, [&] { o.factorized(f); }, [&] { o.materialized(f); });
   const counts cf = o.fact_counts(f.schema), cm = o.mat_counts(f.schema);
-  state.counters["fact_us"] = fact / it;
-  state.counters["mat_us"] = mat / it;
-  state.counters["speedup"] = mat / fact;
   state.counters["flop_ratio"] = cm.flops / cf.flops;
   state.counters["byte_ratio"] = cm.bytes / cf.bytes;
-  state.counters["TR"] = static_cast<double>(tr);
-  state.counters["FR"] = fr;
 }
 
 }  // namespace
@@ -142,13 +127,8 @@ void run_pair(benchmark::State& state, const op& o, index_t tr, double fr) {
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   for (const op& o : operators())
-    for (index_t tr : {1, 10, 100})
-      for (double fr : {0.5, 2.0, 8.0}) {
-        const std::string name = o.name + "/TR:" + std::to_string(tr) + "/FR:" + std::to_string(fr).substr(0, 3);
-        benchmark::RegisterBenchmark(name.c_str(), [o, tr, fr](benchmark::State& s) { run_pair(s, o, tr, fr); })
-            ->Unit(benchmark::kMicrosecond)
-            ->MinTime(0.2);
-      }
+    register_star_grid(o.name, [o](benchmark::State& s, index_t tr, double fr) { run_pair(s, o, tr, fr); },
+                       benchmark::kMicrosecond);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
 }

@@ -4,10 +4,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$root/scripts/deps.sh"
-ensure_packages "${AMALUR_PACKAGES[@]}"
+build_release flights_demo
 build="$root/build/release"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j "$(nproc)" --target flights_demo
 data="$build/demo-data"
 mkdir -p "$data"
 cp "$root/data/flights.json" "$data/"

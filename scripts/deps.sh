@@ -15,3 +15,17 @@ ensure_packages() {
 
 # Everything the library, its tests, benchmarks and examples build with.
 AMALUR_PACKAGES=(cmake make g++ libeigen3-dev catch2 libbenchmark-dev libxtensor-dev xtl-dev liblbfgspp-dev nlohmann-json3-dev libcsv-dev libcli11-dev xz-utils)
+
+# Configures and builds the Release tree with the given targets (all when none).
+build_release() {
+  local root build
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  build="$root/build/release"
+  ensure_packages "${AMALUR_PACKAGES[@]}"
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  if [ $# -eq 0 ]; then
+    cmake --build "$build" -j "$(nproc)"
+  else
+    cmake --build "$build" -j "$(nproc)" --target "$@"
+  fi
+}

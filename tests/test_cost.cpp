@@ -127,3 +127,18 @@ TEST_CASE("a known reuse amortizes the build; forcing overrides everything", "[c
   amalur::set_default_strategy(amalur::strategy::automatic);
   CHECK(amalur::explain(t * x).pick == amalur::strategy::materialized);
 }
+
+TEST_CASE("expressions combine with Eigen objects as Eigen products do", "[cost]") {
+  const star s(100, 10, 3);
+  const auto t = s.normalized();
+  const MatrixXd m = t.materialize();
+  const VectorXd b = VectorXd::Random(5), y = VectorXd::Random(100);
+  const VectorXd r1 = t * b - y, r2 = y - t * b, r3 = t * b + y, r4 = y + t * b;
+  CHECK(r1.isApprox(m * b - y));
+  CHECK(r2.isApprox(y - m * b));
+  CHECK(r3.isApprox(m * b + y));
+  CHECK(r4.isApprox(y + m * b));
+  VectorXd assigned;
+  assigned = t * b;
+  CHECK(assigned.isApprox(m * b));
+}

@@ -68,6 +68,31 @@ class crossprod_expression {
   const Normalized& t_;
 };
 
+// Arithmetic with Eigen objects evaluates the product first (into a plain
+// matrix, so nothing dangles): T * b - y, y - T * b, T * b + c.
+template <class N, class X, operation Op, class Other>
+auto operator-(const product_expression<N, X, Op>& e, const Eigen::MatrixBase<Other>& o) {
+  typename product_expression<N, X, Op>::result_type r = e.eval();
+  r -= o;
+  return r;
+}
+template <class N, class X, operation Op, class Other>
+auto operator+(const product_expression<N, X, Op>& e, const Eigen::MatrixBase<Other>& o) {
+  typename product_expression<N, X, Op>::result_type r = e.eval();
+  r += o;
+  return r;
+}
+template <class Other, class N, class X, operation Op>
+auto operator-(const Eigen::MatrixBase<Other>& o, const product_expression<N, X, Op>& e) {
+  typename product_expression<N, X, Op>::result_type r = -e.eval();
+  r += o;
+  return r;
+}
+template <class Other, class N, class X, operation Op>
+auto operator+(const Eigen::MatrixBase<Other>& o, const product_expression<N, X, Op>& e) {
+  return e + o;
+}
+
 /// The decision for an expression: both estimates, the pick, the reason.
 template <class Expression>
 estimate explain(const Expression& e, strategy s = strategy::automatic) {
