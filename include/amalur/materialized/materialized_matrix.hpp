@@ -132,7 +132,8 @@ class matrix_view : public eigen_operator_set<matrix_view<M>> {
 template <class Normalized>
 materialized_matrix<typename Normalized::Scalar> materialize_best(const Normalized& t, double max_density = 0.5) {
   const double cells = static_cast<double>(t.rows()) * static_cast<double>(t.cols());
-  if (static_cast<double>(t.nonzeros()) <= max_density * cells)
+  // The count comes from the sources and the row multiplicities, not from T.
+  if (t.target_statistics().nonzeros <= max_density * cells)
     return materialized_matrix<typename Normalized::Scalar>(t.materialize_sparse());
   return materialized_matrix<typename Normalized::Scalar>(t.materialize());
 }

@@ -152,6 +152,11 @@ class normalized_base {
     r.sparse = st.built && st.built->is_sparse();
     return r;
   }
+  /// Frees the materialized T kept for the materialized strategy.
+  void forget_materialized() const {
+    std::lock_guard<std::mutex> lock(state().mutex);
+    state().built.reset();
+  }
   /// The materialized T the materialized strategy uses (built on first use, kept).
   const materialized_matrix<Scalar>& materialized(bool sparse) const {
     auto& st = state();
