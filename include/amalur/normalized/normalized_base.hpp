@@ -191,6 +191,11 @@ class normalized_base {
     const dense_cref<Scalar> xr(x.derived());
     check_cols(xr, rows(), "X * T");
     row_result<X> out = row_result<X>::Zero(xr.rows(), cols());
+    if (xr.rows() == 1) {
+      // One row: (T^T x^T)^T runs matrix-vector kernels, not a one-row GEMM.
+      out = factorized_transpose_multiply(vector_type(xr.transpose())).transpose();
+      return out;
+    }
     for_each_part([&](const auto& s, const auto& r, const part_layout& p) { kernels::left_multiply(s, r, p, xr, out); });
     return out;
   }
@@ -200,6 +205,10 @@ class normalized_base {
     const dense_cref<Scalar> xr(x.derived());
     check_cols(xr, cols(), "X * T^T");
     row_result<X> out = row_result<X>::Zero(xr.rows(), rows());
+    if (xr.rows() == 1) {  // (T x^T)^T
+      out = factorized_multiply(vector_type(xr.transpose())).transpose();
+      return out;
+    }
     for_each_part([&](const auto& s, const auto& r, const part_layout& p) {
       kernels::left_multiply_transpose(s, r, p, xr, out);
     });
