@@ -4,6 +4,7 @@
 // and one-hot encoding cheap. Only an empty field is missing; "NA" is text.
 
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <unordered_map>
@@ -41,8 +42,9 @@ struct column {
     if (kind == column_kind::text) return levels[static_cast<std::size_t>(codes[static_cast<std::size_t>(row)])];
     const double v = values[static_cast<std::size_t>(row)];
     if (kind == column_kind::integer) return std::to_string(static_cast<long long>(v));
-    std::string s = std::to_string(v);
-    return s;
+    char shortest[32];  // round-trip precision, so "1.5" stays "1.5" in keys and level names
+    std::snprintf(shortest, sizeof shortest, "%.17g", v);
+    return shortest;
   }
 };
 
