@@ -32,6 +32,13 @@ using dense_cref = Eigen::Ref<const dense_matrix<Scalar>>;
 template <class Scalar>
 using dense_mref = Eigen::Ref<dense_matrix<Scalar>>;
 
+/// The result of T X: a vector when X is one at compile time, as Eigen's products.
+template <class Scalar, class X>
+using column_result = Eigen::Matrix<Scalar, Eigen::Dynamic, X::ColsAtCompileTime == 1 ? 1 : Eigen::Dynamic>;
+/// The result of X T: a row vector when X is one at compile time.
+template <class Scalar, class X>
+using row_result = Eigen::Matrix<Scalar, X::RowsAtCompileTime == 1 ? 1 : Eigen::Dynamic, Eigen::Dynamic>;
+
 /// Keeps a parameter out of template argument deduction (C++20's type_identity_t),
 /// so a kernel deduces Scalar from its inputs and its output converts to a Ref.
 template <class T>

@@ -1,9 +1,11 @@
 #pragma once
 // Small type traits over Eigen types.
 
+#include <cmath>
 #include <type_traits>
 
 #include "amalur/core/config.hpp"
+#include "amalur/core/error.hpp"
 
 namespace amalur {
 
@@ -36,6 +38,15 @@ bool find_non_finite(const M& m, index_t& row, index_t& col) {
         }
   }
   return false;
+}
+
+/// Throws value_error naming the first NaN or infinity: "<what> holds a
+/// non-finite value (NaN or infinity) at row r, column c".
+template <class M>
+void check_finite(const M& m, const char* what) {
+  index_t row = 0, col = 0;
+  if (find_non_finite(m, row, col))
+    fail<value_error>(what, " holds a non-finite value (NaN or infinity) at row ", row, ", column ", col);
 }
 }  // namespace detail
 

@@ -98,11 +98,7 @@ class materialized_matrix : public eigen_operator_set<materialized_matrix<Scalar
 
  private:
   void check_finite() const {
-    visit([](const auto& t) {
-      index_t r = 0, c = 0;
-      if (detail::find_non_finite(t, r, c))
-        detail::fail<value_error>("materialized matrix holds a non-finite value at row ", r, ", column ", c);
-    });
+    visit([](const auto& t) { detail::check_finite(t, "materialized matrix"); });
   }
 
   std::variant<dense_matrix<Scalar>, csr_matrix<Scalar>> t_;
@@ -113,11 +109,7 @@ template <class M>
 class matrix_view : public eigen_operator_set<matrix_view<M>> {
  public:
   using Scalar = typename M::Scalar;
-  explicit matrix_view(const M& m) : m_(m) {
-    index_t r = 0, c = 0;
-    if (detail::find_non_finite(m_, r, c))
-      detail::fail<value_error>("matrix holds a non-finite value at row ", r, ", column ", c);
-  }
+  explicit matrix_view(const M& m) : m_(m) { detail::check_finite(m_, "matrix"); }
   template <class F>
   decltype(auto) visit(F&& f) const {
     return f(m_);

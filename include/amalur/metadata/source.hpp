@@ -34,9 +34,7 @@ class source_t {
       : matrix_(std::forward<M>(matrix)), rows_(std::move(rows)), columns_(std::move(columns)) {
     columns_.check(matrix_.cols());
     rows_.bind(matrix_.rows());
-    index_t r = 0, c = 0;
-    if (detail::find_non_finite(matrix_, r, c))
-      detail::fail<value_error>("source holds a non-finite value (NaN or infinity) at row ", r, ", column ", c);
+    detail::check_finite(matrix_, "source");
   }
 
   const matrix_type& matrix() const { return matrix_; }

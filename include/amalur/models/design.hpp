@@ -56,11 +56,9 @@ class stopwatch {
 
 /// X B in double, whatever the design's scalar type (a vector when B is one).
 template <class Design, class B>
-Eigen::Matrix<double, Eigen::Dynamic, B::ColsAtCompileTime == 1 ? 1 : Eigen::Dynamic> times(
-    const Design& x, const Eigen::MatrixBase<B>& b) {
+column_result<double, B> times(const Design& x, const Eigen::MatrixBase<B>& b) {
   using Scalar = typename Design::Scalar;
-  using plain = Eigen::Matrix<Scalar, Eigen::Dynamic, B::ColsAtCompileTime == 1 ? 1 : Eigen::Dynamic>;
-  return x.multiply(plain(b.template cast<Scalar>())).template cast<double>();
+  return x.multiply(column_result<Scalar, B>(b.template cast<Scalar>())).template cast<double>();
 }
 /// X^T V in double.
 template <class Design>

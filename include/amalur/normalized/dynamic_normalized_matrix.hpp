@@ -35,10 +35,7 @@ class dynamic_source {
         [&](const auto& m) {
           columns_.check(m->cols());
           std::visit([&](auto& r) { r.bind(m->rows()); }, rows_);
-          index_t r = 0, c = 0;
-          if (detail::find_non_finite(*m, r, c))
-            detail::fail<value_error>("source holds a non-finite value (NaN or infinity) at row ", r, ", column ",
-                                      c);
+          detail::check_finite(*m, "source");
         },
         matrix_);
   }

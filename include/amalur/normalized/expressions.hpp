@@ -21,9 +21,7 @@ class product_expression {
 
  public:
   /// A vector when X is one at compile time, as Eigen's products.
-  using result_type =
-      std::conditional_t<right, Eigen::Matrix<Scalar, Eigen::Dynamic, X::ColsAtCompileTime == 1 ? 1 : Eigen::Dynamic>,
-                         Eigen::Matrix<Scalar, X::RowsAtCompileTime == 1 ? 1 : Eigen::Dynamic, Eigen::Dynamic>>;
+  using result_type = std::conditional_t<right, column_result<Scalar, X>, row_result<Scalar, X>>;
 
   product_expression(const Normalized& t, const X& x) : t_(t), x_(x) {
     // Shapes are checked when the expression is built, as Eigen does.

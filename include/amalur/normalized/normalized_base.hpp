@@ -55,12 +55,10 @@ class normalized_base {
   using Scalar = typename normalized_traits<Derived>::Scalar;
   using matrix_type = dense_matrix<Scalar>;
   using vector_type = dense_vector<Scalar>;
-  /// The result of T X: a vector when X is a vector at compile time.
   template <class X>
-  using column_result = Eigen::Matrix<Scalar, Eigen::Dynamic, X::ColsAtCompileTime == 1 ? 1 : Eigen::Dynamic>;
-  /// The result of X T: a row vector when X is one at compile time.
+  using column_result = amalur::column_result<Scalar, X>;
   template <class X>
-  using row_result = Eigen::Matrix<Scalar, X::RowsAtCompileTime == 1 ? 1 : Eigen::Dynamic, Eigen::Dynamic>;
+  using row_result = amalur::row_result<Scalar, X>;
 
   index_t rows() const { return plan().rows; }
   index_t cols() const { return plan().cols; }

@@ -9,11 +9,6 @@
 
 namespace amalur::eigen_ops {
 
-template <class Scalar, class X>
-using column_result = Eigen::Matrix<Scalar, Eigen::Dynamic, X::ColsAtCompileTime == 1 ? 1 : Eigen::Dynamic>;
-template <class Scalar, class X>
-using row_result = Eigen::Matrix<Scalar, X::RowsAtCompileTime == 1 ? 1 : Eigen::Dynamic, Eigen::Dynamic>;
-
 inline void check(index_t got, index_t expected, const char* op) {
   if (got != expected) detail::fail<dimension_error>(op, ": X has ", got, " where T needs ", expected);
 }
