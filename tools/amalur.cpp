@@ -1,13 +1,21 @@
 // The amalur program: train, predict and explain from a JSON spec.
 //   amalur train SPEC.json [--strategy auto|factorized|materialized] [--output MODEL.json]
-//   amalur predict MODEL.json SPEC.json [--unseen-as-reference]    (CSV on stdout)
+//                          [--silos threads|mpi [--audit FILE] [--silo-timeout S] [--noise SIGMA]]
+//   amalur predict MODEL.json SPEC.json [--unseen-as-reference] [--silos ...]   (CSV on stdout)
 //   amalur explain SPEC.json
-// Exit codes: 0 success, 2 bad spec or data, 3 the fit did not converge.
+// Exit codes: 0 success, 2 bad spec or data, 3 the fit did not converge,
+// 5 a silo died, stalled or sent a malformed message.
 #include <amalur/amalur.hpp>
 #include <amalur/integration/spec.hpp>
+#include <amalur/silos/run.hpp>
+#include <amalur/silos/session.hpp>
+#ifdef AMALUR_HAVE_MPI
+#include <amalur/silos/mpi_transport.hpp>
+#endif
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <fstream>
 #include <iostream>
 
@@ -36,6 +44,8 @@ json cost_json(const dynamic_normalized_matrix<double>& t) {
     ops.push_back(estimate_json(t.explain(op, m)));
   return ops;
 }
+
+json glm_json(const glm_fit& fit, const std::vector<std::string>& names);
 
 template <class Design>
 json fit_json(const integration::spec& s, const integration::prepared& p, const Design& x, double& fit_seconds,
@@ -69,6 +79,11 @@ json fit_json(const integration::spec& s, const integration::prepared& p, const 
   const glm_fit fit = model.fit(x, p.labels);
   fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   converged = fit.converged;
+  return glm_json(fit, names);
+}
+
+json glm_json(const glm_fit& fit, const std::vector<std::string>& names) {
+  json out;
   out["family"] = name_of(fit.family.kind());
   out["link"] = name_of(fit.family.link());
   out["intercept"] = fit.intercept;
@@ -87,6 +102,16 @@ json fit_json(const integration::spec& s, const integration::prepared& p, const 
   out["log_likelihood"] = fit.log_likelihood;
   out["objective"] = fit.objective;
   return out;
+}
+
+void write_model(const std::string& output, json model, const std::vector<std::string>& names,
+                 const std::vector<std::string>& reference_levels, bool intercept) {
+  model["format"] = "amalur-model";
+  model["version"] = 1;
+  model["features"] = names;
+  model["reference_levels"] = reference_levels;
+  model["has_intercept"] = intercept;
+  std::ofstream(output) << model.dump(2) << "\n";
 }
 
 int train(const std::string& spec_path, const std::string& strategy_name, const std::string& output) {
@@ -118,20 +143,12 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   out.update(fitted);
   out["seconds"] = {{"load", p.load_seconds}, {"prepare", p.prepare_seconds + materialize_seconds}, {"fit", fit_seconds}};
   out["csv_megabytes_per_second"] = p.megabytes / std::max(p.load_seconds, 1e-9);
-  if (!output.empty()) {
-    json model = fitted;
-    model["format"] = "amalur-model";
-    model["version"] = 1;
-    model["features"] = p.design->names;
-    model["reference_levels"] = p.design->reference_levels;
-    model["has_intercept"] = s.model.intercept;
-    std::ofstream(output) << model.dump(2) << "\n";
-  }
+  if (!output.empty()) write_model(output, fitted, p.design->names, p.design->reference_levels, s.model.intercept);
   std::cout << out.dump(2) << "\n";
   return converged ? 0 : kNotConverged;
 }
 
-int predict(const std::string& model_path, const std::string& spec_path, bool unseen_as_reference) {
+json read_model(const std::string& model_path) {
   std::ifstream in(model_path);
   if (!in) detail::fail<value_error>("cannot open model '", model_path, "'");
   json model;
@@ -144,35 +161,150 @@ int predict(const std::string& model_path, const std::string& spec_path, bool un
     detail::fail<value_error>("'", model_path, "' is not an amalur model (format version 1)");
   if (!model.contains("coefficients"))
     detail::fail<value_error>("predict: the model has no coefficients (k-means models do not predict here)");
+  return model;
+}
+
+family family_of(const json& model) {
+  return integration::model_spec{model.value("family", "gaussian"), model.value("link", std::string()), true}
+      .glm_family();
+}
+
+void print_predictions(const Eigen::VectorXd& eta, const family& f) {
+  std::cout << "linear_predictor,prediction\n";
+  std::cout.precision(17);
+  for (index_t i = 0; i < eta.size(); ++i) std::cout << eta[i] << "," << f.mean(eta[i]) << "\n";
+}
+
+int predict(const std::string& model_path, const std::string& spec_path, bool unseen_as_reference) {
+  const json model = read_model(model_path);
   const integration::spec s = integration::load_spec(spec_path);
   integration::prepared p;
   integration::prepare(s, p, false, false);  // every level kept: the model says which are references
   const auto& names = p.design->names;
   std::set<std::string> references;
   for (const auto& r : model.value("reference_levels", std::vector<std::string>{})) references.insert(r);
-  Eigen::VectorXd beta(static_cast<index_t>(names.size()));
-  for (std::size_t k = 0; k < names.size(); ++k) {
-    const auto& c = model["coefficients"];
-    if (c.contains(names[k]))
-      beta[static_cast<index_t>(k)] = c[names[k]].get<double>();
-    else if (references.count(names[k]) || unseen_as_reference)
-      beta[static_cast<index_t>(k)] = 0.0;
-    else
-      detail::fail<value_error>("predict: feature '", names[k], "' was not seen in training",
-                                " (--unseen-as-reference treats unseen levels as the reference)");
-  }
-  for (const auto& [name, value] : model["coefficients"].items())
-    if (std::find(names.begin(), names.end(), name) == names.end() && name.find('=') == std::string::npos)
-      detail::fail<value_error>("predict: the spec has no feature '", name, "' that the model needs");
-  const family f = integration::model_spec{model.value("family", "gaussian"), model.value("link", std::string()),
-                                           true}
-                       .glm_family();
+  const Eigen::VectorXd beta = integration::coefficients_for(
+      names, model["coefficients"].get<std::map<std::string, double>>(), references, unseen_as_reference);
   Eigen::VectorXd eta = p.design->matrix * beta;
   eta.array() += model.value("intercept", 0.0);
-  std::cout << "linear_predictor,prediction\n";
-  std::cout.precision(17);
-  for (index_t i = 0; i < eta.size(); ++i) std::cout << eta[i] << "," << f.mean(eta[i]) << "\n";
+  print_predictions(eta, family_of(model));
   return 0;
+}
+
+// ---- silo mode --------------------------------------------------------------
+
+struct silo_flags {
+  std::string mode;  // "", "threads" or "mpi"
+  std::string audit;
+  double timeout = 60;
+  double noise = 0;
+  std::string fault;  // test hook: NAME:AFTER:die|stall|garbage
+};
+
+silos::channel_options channel_options_of(const silo_flags& f) {
+  silos::channel_options o;
+  o.timeout_seconds = f.timeout;
+  o.noise = f.noise;
+  o.audit_path = f.audit;
+  if (!f.fault.empty()) {
+    const auto a = f.fault.find(':'), b = f.fault.rfind(':');
+    if (a == std::string::npos || a == b) detail::fail<value_error>("--fault takes NAME:AFTER:die|stall|garbage");
+    o.fault = {f.fault.substr(0, a), std::stoi(f.fault.substr(a + 1, b - a - 1)), f.fault.substr(b + 1)};
+  }
+  return o;
+}
+
+json silo_train_json(const silos::train_report& r, const silos::channel& ch, const integration::spec& s) {
+  json out;
+  out["n_rows"] = r.rows;
+  out["n_features"] = r.names.size();
+  json unmatched = json::object();
+  for (const auto& [alias, count] : r.unmatched) unmatched[alias] = count;
+  out["unmatched"] = unmatched;
+  out["strategy"] = "factorized";
+  out["split"] = silos::name_of(r.mode);
+  out.update(glm_json(r.fit, r.names));
+  out["seconds"] = {{"load", r.load_seconds}, {"prepare", r.prepare_seconds}, {"fit", r.fit_seconds}};
+  if (r.mode == silos::split::vertical) out["conjugate_gradient_steps"] = r.conjugate_gradient_steps;
+  json parties = json::object();
+  for (int k = 1; k < ch.parties(); ++k) {
+    const auto& t = ch.traffic_by_party()[static_cast<std::size_t>(k)];
+    parties[ch.name(k)] = {{"bytes_sent", t.bytes_sent},
+                           {"bytes_received", t.bytes_received},
+                           {"messages", t.messages},
+                           {"rows", r.party_rows[static_cast<std::size_t>(k)]}};
+  }
+  out["silos"] = parties;
+  static_cast<void>(s);
+  return out;
+}
+
+/// One party of a silo-mode train or predict; `aggregator` runs on rank 0 only.
+int silo_party(silos::channel& ch, const integration::spec& s, const std::string& command, const std::string& output,
+               const std::string& model_path, bool unseen_as_reference) {
+  if (command == "train") {
+    if (!ch.is_aggregator()) return silos::run_silo(ch, [&] { silos::train(ch, s); });
+    return silos::run_aggregator(ch, [&] {
+      const auto report = silos::train(ch, s);
+      json out = silo_train_json(*report, ch, s);
+      if (!output.empty() && report->fit.converged)
+        write_model(output, glm_json(report->fit, report->names), report->names, report->reference_levels,
+                    s.model.intercept);
+      std::cout << out.dump(2) << "\n";
+      return report->fit.converged ? 0 : kNotConverged;
+    });
+  }
+  if (!ch.is_aggregator()) return silos::run_silo(ch, [&] { silos::predict_link(ch, s, nullptr); });
+  return silos::run_aggregator(ch, [&] {
+    const json model = read_model(model_path);
+    silos::model_coefficients m;
+    m.coefficients = model["coefficients"].get<std::map<std::string, double>>();
+    m.intercept = model.value("intercept", 0.0);
+    for (const auto& r : model.value("reference_levels", std::vector<std::string>{})) m.references.insert(r);
+    m.unseen_as_reference = unseen_as_reference;
+    const auto eta = silos::predict_link(ch, s, &m);
+    print_predictions(*eta, family_of(model));
+    return 0;
+  });
+}
+
+int run_silos(const silo_flags& flags, const std::string& command, const std::string& spec_path,
+              const std::string& output, const std::string& model_path, bool unseen_as_reference, int* argc,
+              char*** argv) {
+  if (flags.mode == "mpi") {
+#ifdef AMALUR_HAVE_MPI
+    silos::mpi_transport net(argc, argv);
+    const bool root = net.rank() == 0;
+    try {
+      const integration::spec s = integration::load_spec(spec_path);
+      const silos::placement pl = silos::plan(s);
+      if (net.size() != pl.silos() + 1) {
+        if (root)
+          std::cerr << "amalur: the spec places tables in " << pl.silos() << " silo(s), so run it with mpirun -np "
+                    << pl.silos() + 1 << " (one aggregator and one process per silo); this job has " << net.size()
+                    << " processes\n";
+        return kBadInput;
+      }
+      silos::channel_options options = channel_options_of(flags);
+      if (!root) options.audit_path.clear();
+      options.die = [] { std::raise(SIGKILL); };
+      silos::channel ch(net, pl.parties, options);
+      return silo_party(ch, s, command, output, model_path, unseen_as_reference);
+    } catch (const std::exception& e) {
+      if (root) std::cerr << "amalur: " << e.what() << "\n";
+      return kBadInput;
+    }
+#else
+    static_cast<void>(argc);
+    static_cast<void>(argv);
+    detail::fail<value_error>("--silos mpi: this amalur was built without MPI (install libopenmpi-dev and rebuild)");
+#endif
+  }
+  const integration::spec s = integration::load_spec(spec_path);
+  const silos::placement pl = silos::plan(s);
+  return silos::run_in_threads(pl, channel_options_of(flags), [&](silos::channel& ch) {
+    return silo_party(ch, s, command, output, model_path, unseen_as_reference);
+  });
 }
 
 int explain_spec(const std::string& spec_path) {
@@ -207,6 +339,17 @@ int main(int argc, char** argv) {
   predict_cmd->add_option("model", model_path, "model JSON from train --output")->required();
   predict_cmd->add_option("spec", spec_path, "spec JSON")->required();
   predict_cmd->add_flag("--unseen-as-reference", unseen_as_reference, "treat unseen levels as the reference level");
+  silo_flags silo;
+  for (auto* cmd : {train_cmd, predict_cmd}) {
+    cmd->add_option("--silos", silo.mode, "train where the data lives: threads (one process) or mpi (under mpirun)")
+        ->check(CLI::IsMember({"threads", "mpi"}));
+    cmd->add_option("--audit", silo.audit, "silo mode: one JSON line per message into this file");
+    cmd->add_option("--silo-timeout", silo.timeout, "silo mode: seconds of silence before a peer counts as failed")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--noise", silo.noise, "silo mode: Gaussian noise, relative to each message's RMS")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--fault", silo.fault, "test hook: NAME:AFTER:die|stall|garbage")->group("");
+  }
   auto* explain_cmd = app.add_subcommand("explain", "the cost model's estimates, without training");
   explain_cmd->add_option("spec", spec_path, "spec JSON")->required();
   try {
@@ -215,6 +358,13 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kBadInput;
   }
   try {
+    if (!silo.mode.empty()) {
+      if (*train_cmd && strategy_name != "auto" && strategy_name != "factorized")
+        detail::fail<value_error>("--silos trains factorized in each silo; --strategy ", strategy_name,
+                                  " does not apply");
+      return run_silos(silo, *train_cmd ? "train" : "predict", spec_path, output, model_path, unseen_as_reference,
+                       &argc, &argv);
+    }
     if (*train_cmd) return train(spec_path, strategy_name, output);
     if (*predict_cmd) return predict(model_path, spec_path, unseen_as_reference);
     return explain_spec(spec_path);

@@ -26,6 +26,15 @@ struct feature_spec {
   std::string name;                   // required with coalesce
 };
 
+/// The name a feature's coefficients carry ("alias.column", or with ":part" when derived).
+inline std::string feature_key(const feature_spec& f) {
+  if (!f.coalesce.empty()) return f.name;
+  return f.derive.empty() ? f.column : f.column + ":" + f.derive;
+}
+
+/// One-hot levels per feature key, as agreed between parties (silo mode).
+using level_sets = std::map<std::string, std::vector<std::string>>;
+
 struct encoded_design {
   dynamic_normalized_matrix<double> matrix;
   std::vector<std::string> names;  // one per target column: the coefficient keys
@@ -114,6 +123,16 @@ inline void check_missing(const feature_values& v, const std::vector<index_t>& u
                                         " (table alias '", v.alias, "'), which the target uses");
 }
 
+/// The levels of a one-hot feature that occur in T, sorted byte-wise.
+inline std::vector<std::string> levels_in_target(const feature_values& v, const std::vector<index_t>& use) {
+  std::vector<std::string> levels;
+  for (std::size_t r = 0; r < v.texts.size(); ++r)
+    if (use[r] > 0 && !v.missing[r]) levels.push_back(v.texts[r]);
+  std::sort(levels.begin(), levels.end());
+  levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+  return levels;
+}
+
 /// Columns collected for one alias: dense numeric ones and one-hot ones.
 struct alias_block {
   std::vector<std::vector<double>> dense;  // per column, per source row
@@ -123,9 +142,24 @@ struct alias_block {
 };
 }  // namespace detail
 
+/// The levels each one-hot feature takes in T (what a silo reports at set-up).
+inline level_sets observed_levels(const integrated_rows& rows, const std::vector<feature_spec>& features) {
+  level_sets out;
+  for (const feature_spec& f : features) {
+    if (!f.onehot || !f.coalesce.empty()) continue;
+    const detail::feature_values v = detail::values_of(rows, f.column, f.derive, true);
+    const auto use = detail::multiplicities(rows, v.alias);
+    detail::check_missing(v, use, feature_key(f));
+    out[feature_key(f)] = detail::levels_in_target(v, use);
+  }
+  return out;
+}
+
 /// Encodes the features over the integrated rows. `intercept` drops the
-/// first level of each one-hot feature.
-inline encoded_design encode(const integrated_rows& rows, const std::vector<feature_spec>& features, bool intercept) {
+/// first level of each one-hot feature. `agreed` (optional) fixes the levels
+/// of one-hot features (sorted; silo mode), instead of the levels in T.
+inline encoded_design encode(const integrated_rows& rows, const std::vector<feature_spec>& features, bool intercept,
+                             const level_sets* agreed = nullptr) {
   if (features.empty()) amalur::detail::fail<value_error>("no features to encode");
   std::map<std::string, detail::alias_block> blocks;
   std::map<std::string, std::vector<index_t>> used;
@@ -167,11 +201,7 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
       continue;
     }
     // Levels that occur in T, byte-wise; the first is the reference with an intercept.
-    std::vector<std::string> levels;
-    for (std::size_t r = 0; r < v.texts.size(); ++r)
-      if (use[r] > 0) levels.push_back(v.texts[r]);
-    std::sort(levels.begin(), levels.end());
-    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+    const std::vector<std::string> levels = agreed ? agreed->at(key) : detail::levels_in_target(v, use);
     const std::size_t first = intercept && !levels.empty() ? 1 : 0;
     if (first) reference_levels.push_back(key + "=" + levels[0]);
     std::map<std::string, index_t> column_of;

@@ -83,123 +83,163 @@ inline std::string key_of(const std::vector<const io::column*>& cols, index_t ro
   return key;
 }
 inline bool numeric(io::column_kind k) { return k != io::column_kind::text; }
+
+/// The left side of one join: its key columns and where each target row finds them.
+struct left_side {
+  std::vector<const io::column*> columns;
+  std::vector<const std::vector<index_t>*> rows;
+  std::vector<std::string> names;  // "alias.column"
+
+  /// The key of target row i, or missing.
+  std::string key(index_t i, bool& missing) const {
+    std::string key;
+    missing = false;
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+      const index_t lr = (*rows[k])[static_cast<std::size_t>(i)];
+      if (lr == none || columns[k]->is_missing(lr)) {
+        missing = true;
+        return {};
+      }
+      key += columns[k]->text_at(lr);
+      key += '\x1f';
+    }
+    return key;
+  }
+  /// The key as the error message shows it.
+  std::string shown(index_t i) const {
+    std::string out;
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+      const index_t lr = (*rows[k])[static_cast<std::size_t>(i)];
+      out += (k ? "," : "") + (lr == none ? std::string("<none>") : columns[k]->text_at(lr));
+    }
+    return out;
+  }
+};
+
+/// Resolves the left key columns of join `j` (alias `alias`) on the rows joined so far.
+inline left_side left_of(const integrated_rows& out, const join_spec& j, const std::string& alias) {
+  if (out.tables.count(alias)) amalur::detail::fail<value_error>("join: the alias '", alias, "' is used twice");
+  if (j.on.empty()) amalur::detail::fail<value_error>("join '", alias, "': no key columns ('on')");
+  left_side left;
+  for (const auto& on : j.on) {
+    const auto [left_alias, left_column] = out.resolve(on.first);
+    const io::column* lc = out.table_of(left_alias).find(left_column);
+    if (!lc)
+      amalur::detail::fail<value_error>("join '", alias, "': key column '", left_column, "' is missing from '",
+                                        left_alias, "'");
+    left.columns.push_back(lc);
+    left.rows.push_back(&out.row_of.at(left_alias));
+    left.names.push_back(left_alias + "." + left_column);
+  }
+  return left;
+}
+
+/// Walks the target rows of `out` and applies one join: `matches(i, keep)`
+/// calls keep(right row) for each match of target row i and returns how many
+/// it found; unmatched rows follow the join's kind and policy. `right_rows`
+/// (with `right_used`) adds the unmatched right rows of a full join.
+template <class Matches>
+void apply_join(integrated_rows& out, const join_spec& j, const std::string& alias, const io::table* right,
+                const left_side& left, Matches&& matches) {
+  std::map<std::string, std::vector<index_t>> next;
+  for (const auto& a : out.aliases) next[a].reserve(static_cast<std::size_t>(out.rows));
+  std::vector<index_t> joined;
+  joined.reserve(static_cast<std::size_t>(out.rows));
+  std::vector<char> right_used(right ? static_cast<std::size_t>(right->rows) : 0, 0);
+  index_t unmatched = 0;
+  for (index_t i = 0; i < out.rows; ++i) {
+    auto keep = [&](index_t right_row) {
+      for (const auto& a : out.aliases) next[a].push_back(out.row_of[a][static_cast<std::size_t>(i)]);
+      joined.push_back(right_row);
+      if (right && right_row != none) right_used[static_cast<std::size_t>(right_row)] = 1;
+    };
+    if (matches(i, keep) > 0) continue;
+    ++unmatched;
+    if (j.kind == join_kind::inner || j.unmatched == unmatched_policy::drop) continue;
+    if (j.unmatched == unmatched_policy::error)
+      amalur::detail::fail<value_error>("join '", alias, "': target row ", i, " with key '", left.shown(i),
+                                        "' has no match in table '", j.table, "' (\"unmatched\": \"error\")");
+    keep(none);
+  }
+  if (j.kind == join_kind::full && right)
+    for (index_t r = 0; r < right->rows; ++r)
+      if (!right_used[static_cast<std::size_t>(r)]) {
+        for (const auto& a : out.aliases) next[a].push_back(none);
+        joined.push_back(r);
+      }
+  out.rows = static_cast<index_t>(joined.size());
+  out.row_of = std::move(next);
+  out.row_of[alias] = std::move(joined);
+  out.aliases.push_back(alias);
+  out.unmatched[alias] = unmatched;
+}
 }  // namespace detail
+
+/// The base table alone: identity rows.
+inline integrated_rows base_rows(const io::table& base, const std::string& name) {
+  integrated_rows out;
+  out.base = name;
+  out.rows = base.rows;
+  out.aliases.push_back(name);
+  out.tables[name] = &base;
+  std::vector<index_t> identity(static_cast<std::size_t>(out.rows));
+  for (index_t i = 0; i < out.rows; ++i) identity[static_cast<std::size_t>(i)] = i;
+  out.row_of[name] = std::move(identity);
+  return out;
+}
+
+/// Joins one table onto the rows integrated so far.
+inline void join_one(integrated_rows& out, const io::table& right, const join_spec& j) {
+  const std::string alias = j.alias.empty() ? j.table : j.alias;
+  const detail::left_side left = detail::left_of(out, j, alias);
+  std::vector<const io::column*> right_cols;
+  for (std::size_t k = 0; k < j.on.size(); ++k) {
+    const io::column* rc = right.find(j.on[k].second);
+    if (!rc)
+      amalur::detail::fail<value_error>("join '", alias, "': key column '", j.on[k].second, "' is missing from table '",
+                                        j.table, "'");
+    const io::column* lc = left.columns[k];
+    if (detail::numeric(lc->kind) != detail::numeric(rc->kind))
+      amalur::detail::fail<value_error>("join '", alias, "': type mismatch: ", left.names[k], " is ",
+                                        io::name_of(lc->kind), " but ", j.table, ".", j.on[k].second, " is ",
+                                        io::name_of(rc->kind));
+    right_cols.push_back(rc);
+  }
+  // Index the right side by key; a duplicate key is an error unless many-to-many.
+  std::unordered_map<std::string, std::vector<index_t>> index;
+  index.reserve(static_cast<std::size_t>(right.rows));
+  for (index_t r = 0; r < right.rows; ++r) {
+    bool missing = false;
+    std::string key = detail::key_of(right_cols, r, missing);
+    if (missing) continue;
+    auto& rows = index[key];
+    if (!rows.empty() && !j.many_to_many)
+      amalur::detail::fail<value_error>("join '", alias, "': table '", j.table, "' key column '", j.on[0].second,
+                                        "' is not unique (first repeated value '", right_cols[0]->text_at(r),
+                                        "'); declare \"many_to_many\": true if intended");
+    rows.push_back(r);
+  }
+  detail::apply_join(out, j, alias, &right, left, [&](index_t i, auto& keep) -> index_t {
+    bool missing = false;
+    const std::string key = left.key(i, missing);
+    const auto found = missing ? index.end() : index.find(key);
+    if (found == index.end()) return 0;
+    for (index_t r : found->second) keep(r);
+    return static_cast<index_t>(found->second.size());
+  });
+  out.tables[alias] = &right;
+}
 
 /// Joins `joins` onto `base`, in order. `tables` maps table names to tables.
 inline integrated_rows join(const std::map<std::string, io::table>& tables, const std::string& base,
                             const std::vector<join_spec>& joins) {
-  integrated_rows out;
   const auto base_it = tables.find(base);
   if (base_it == tables.end()) amalur::detail::fail<value_error>("the base table '", base, "' is not among the tables");
-  out.base = base;
-  out.rows = base_it->second.rows;
-  out.aliases.push_back(base);
-  out.tables[base] = &base_it->second;
-  std::vector<index_t> identity(static_cast<std::size_t>(out.rows));
-  for (index_t i = 0; i < out.rows; ++i) identity[static_cast<std::size_t>(i)] = i;
-  out.row_of[base] = std::move(identity);
-
+  integrated_rows out = base_rows(base_it->second, base);
   for (const join_spec& j : joins) {
     const auto right_it = tables.find(j.table);
     if (right_it == tables.end()) amalur::detail::fail<value_error>("join: unknown table '", j.table, "'");
-    const io::table& right = right_it->second;
-    const std::string alias = j.alias.empty() ? j.table : j.alias;
-    if (out.tables.count(alias)) amalur::detail::fail<value_error>("join: the alias '", alias, "' is used twice");
-    if (j.on.empty()) amalur::detail::fail<value_error>("join '", alias, "': no key columns ('on')");
-
-    // Key columns of both sides; their types must agree.
-    std::vector<const io::column*> left_cols, right_cols;
-    std::vector<const std::vector<index_t>*> left_rows;
-    for (const auto& [left_name, right_name] : j.on) {
-      const auto [left_alias, left_column] = out.resolve(left_name);
-      const io::column* lc = out.table_of(left_alias).find(left_column);
-      if (!lc)
-        amalur::detail::fail<value_error>("join '", alias, "': key column '", left_column, "' is missing from '",
-                                          left_alias, "'");
-      const io::column* rc = right.find(right_name);
-      if (!rc)
-        amalur::detail::fail<value_error>("join '", alias, "': key column '", right_name, "' is missing from table '",
-                                          j.table, "'");
-      if (detail::numeric(lc->kind) != detail::numeric(rc->kind))
-        amalur::detail::fail<value_error>("join '", alias, "': type mismatch: ", left_alias, ".", left_column, " is ",
-                                          io::name_of(lc->kind), " but ", j.table, ".", right_name, " is ",
-                                          io::name_of(rc->kind));
-      left_cols.push_back(lc);
-      right_cols.push_back(rc);
-      left_rows.push_back(&out.row_of.at(left_alias));
-    }
-
-    // Index the right side by key; a duplicate key is an error unless many-to-many.
-    std::unordered_map<std::string, std::vector<index_t>> index;
-    index.reserve(static_cast<std::size_t>(right.rows));
-    for (index_t r = 0; r < right.rows; ++r) {
-      bool missing = false;
-      std::string key = detail::key_of(right_cols, r, missing);
-      if (missing) continue;
-      auto& rows = index[key];
-      if (!rows.empty() && !j.many_to_many)
-        amalur::detail::fail<value_error>("join '", alias, "': table '", j.table, "' key column '", j.on[0].second,
-                                          "' is not unique (first repeated value '", right_cols[0]->text_at(r),
-                                          "'); declare \"many_to_many\": true if intended");
-      rows.push_back(r);
-    }
-
-    // Walk the target rows; each keeps, multiplies or loses its row.
-    std::map<std::string, std::vector<index_t>> next;
-    for (const auto& a : out.aliases) next[a].reserve(static_cast<std::size_t>(out.rows));
-    std::vector<index_t> joined;
-    joined.reserve(static_cast<std::size_t>(out.rows));
-    std::vector<char> right_used(static_cast<std::size_t>(right.rows), 0);
-    index_t unmatched = 0;
-    for (index_t i = 0; i < out.rows; ++i) {
-      bool missing = false;
-      std::string key;
-      for (std::size_t k = 0; k < left_cols.size() && !missing; ++k) {
-        const index_t lr = (*left_rows[k])[static_cast<std::size_t>(i)];
-        if (lr == none || left_cols[k]->is_missing(lr)) {
-          missing = true;
-          break;
-        }
-        key += left_cols[k]->text_at(lr);
-        key += '\x1f';
-      }
-      const auto found = missing ? index.end() : index.find(key);
-      auto keep = [&](index_t right_row) {
-        for (const auto& a : out.aliases) next[a].push_back(out.row_of[a][static_cast<std::size_t>(i)]);
-        joined.push_back(right_row);
-      };
-      if (found != index.end()) {
-        for (index_t r : found->second) {
-          keep(r);
-          right_used[static_cast<std::size_t>(r)] = 1;
-        }
-        continue;
-      }
-      ++unmatched;
-      if (j.kind == join_kind::inner || j.unmatched == unmatched_policy::drop) continue;
-      if (j.unmatched == unmatched_policy::error) {
-        std::string shown;
-        for (std::size_t k = 0; k < left_cols.size(); ++k) {
-          const index_t lr = (*left_rows[k])[static_cast<std::size_t>(i)];
-          shown += (k ? "," : "") + (lr == none ? std::string("<none>") : left_cols[k]->text_at(lr));
-        }
-        amalur::detail::fail<value_error>("join '", alias, "': target row ", i, " with key '", shown,
-                                          "' has no match in table '", j.table, "' (\"unmatched\": \"error\")");
-      }
-      keep(none);
-    }
-    if (j.kind == join_kind::full)
-      for (index_t r = 0; r < right.rows; ++r)
-        if (!right_used[static_cast<std::size_t>(r)]) {
-          for (const auto& a : out.aliases) next[a].push_back(none);
-          joined.push_back(r);
-        }
-    out.rows = static_cast<index_t>(joined.size());
-    out.row_of = std::move(next);
-    out.row_of[alias] = std::move(joined);
-    out.aliases.push_back(alias);
-    out.tables[alias] = &right;
-    out.unmatched[alias] = unmatched;
+    join_one(out, right_it->second, j);
   }
   return out;
 }

@@ -12,12 +12,17 @@
 //  "model": {"family": "binomial", "link": "logit", "intercept": true, "l2": 0, "l1": 0,
 //            "max_iterations": 100, "tolerance": 1e-10}}
 // A table may be a union of files: {"union": ["jan.csv", "feb.csv"]}.
+// Silo mode: a table may carry "silo": "NAME" (held by that silo; "*" = public
+// reference data every silo may hold), a union part may be {"path": ..., "silo": ...}.
+// Every object has a fixed set of keys (spec_keys below): an unknown key is an error.
 // A join may add "unmatched": "zeros" | "error" | "drop" and "many_to_many": true.
 // The model may add "standardize": true, or be {"family": "kmeans", "k": 8, "seed": 1}.
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -59,7 +64,11 @@ struct model_spec {
 
 struct spec {
   std::filesystem::path directory;
+  std::string name;                                        // the integration's name ("" = none given)
   std::map<std::string, std::vector<std::string>> tables;  // name -> file(s); several = a union
+  std::map<std::string, std::string> silo_of_table;        // name -> silo, "" (aggregator) or "*" (public)
+  std::map<std::string, std::vector<std::string>> silo_of_part;  // union name -> silo of each part ("" none)
+  std::vector<std::string> silos;                          // silo names, in order of first appearance
   std::string base;
   std::vector<join_spec> joins;
   std::vector<feature_spec> features;
@@ -68,9 +77,57 @@ struct spec {
   model_spec model;
 };
 
+using spec_json = nlohmann::ordered_json;  // ordered: silos are numbered by first appearance
+
 namespace detail {
+/// Levenshtein distance, for "did you mean" on unknown keys.
+inline std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+/// The one list of keys each spec object may hold.
+inline const std::vector<std::string>& spec_keys(const std::string& object) {
+  static const std::map<std::string, std::vector<std::string>> keys = {
+      {"spec", {"name", "tables", "base", "joins", "features", "label", "model"}},
+      {"table", {"path", "union", "silo"}},
+      {"union part", {"path", "silo"}},
+      {"join", {"table", "as", "kind", "on", "unmatched", "many_to_many"}},
+      {"feature", {"column", "encoding", "derive", "coalesce", "name"}},
+      {"label", {"column", "threshold"}},
+      {"model", {"family", "link", "intercept", "l2", "l1", "max_iterations", "tolerance", "standardize", "k", "seed"}}};
+  return keys.at(object);
+}
+
+/// Fails on a key `object` does not have, naming its path and the nearest known key.
+inline void check_keys(const spec_json& j, const std::string& object, const std::string& path) {
+  if (!j.is_object()) amalur::detail::fail<value_error>("spec: ", path, " must be a JSON object");
+  const auto& known = spec_keys(object);
+  for (const auto& [key, value] : j.items()) {
+    static_cast<void>(value);
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string nearest = known.front();
+    for (const auto& k : known)
+      if (edit_distance(key, k) < edit_distance(key, nearest)) nearest = k;
+    const std::string where = path.empty() ? key : path + "." + key;
+    if (edit_distance(key, nearest) <= std::max<std::size_t>(2, key.size() / 3))
+      amalur::detail::fail<value_error>("spec: unknown key '", where, "' (did you mean '", nearest, "'?)");
+    amalur::detail::fail<value_error>("spec: unknown key '", where, "'");
+  }
+}
+
 template <class T>
-T get(const nlohmann::json& j, const char* key, const std::string& where) {
+T get(const spec_json& j, const char* key, const std::string& where) {
   if (!j.contains(key)) amalur::detail::fail<value_error>("spec: ", where, " needs \"", key, "\"");
   try {
     return j.at(key).get<T>();
@@ -79,26 +136,57 @@ T get(const nlohmann::json& j, const char* key, const std::string& where) {
   }
 }
 template <class T>
-T get_or(const nlohmann::json& j, const char* key, T fallback, const std::string& where) {
+T get_or(const spec_json& j, const char* key, T fallback, const std::string& where) {
   return j.contains(key) ? get<T>(j, key, where) : fallback;
+}
+inline void note_silo(spec& s, const std::string& silo, const std::string& where) {
+  if (silo.empty()) amalur::detail::fail<value_error>("spec: ", where, ".silo must name a silo (or \"*\")");
+  if (silo != "*" && std::find(s.silos.begin(), s.silos.end(), silo) == s.silos.end()) s.silos.push_back(silo);
 }
 }  // namespace detail
 
-inline spec parse_spec(const nlohmann::json& j, const std::filesystem::path& directory) {
-  if (!j.is_object()) amalur::detail::fail<value_error>("spec: the top level must be a JSON object");
+inline spec parse_spec(const spec_json& j, const std::filesystem::path& directory) {
+  detail::check_keys(j, "spec", "");
   spec s;
   s.directory = directory;
-  const auto tables = detail::get<nlohmann::json>(j, "tables", "the spec");
+  s.name = detail::get_or<std::string>(j, "name", "", "the spec");
+  const auto tables = detail::get<spec_json>(j, "tables", "the spec");
   if (!tables.is_object() || tables.empty()) amalur::detail::fail<value_error>("spec: \"tables\" must name at least one table");
   for (const auto& [name, t] : tables.items()) {
-    if (t.contains("union"))
-      s.tables[name] = detail::get<std::vector<std::string>>(t, "union", "tables." + name);
-    else
-      s.tables[name] = {detail::get<std::string>(t, "path", "tables." + name)};
+    const std::string where = "tables." + name;
+    detail::check_keys(t, "table", where);
+    if (t.contains("silo")) {
+      s.silo_of_table[name] = detail::get<std::string>(t, "silo", where);
+      detail::note_silo(s, s.silo_of_table[name], where);
+    }
+    if (t.contains("union")) {
+      const auto parts = detail::get<spec_json>(t, "union", where);
+      if (!parts.is_array() || parts.empty())
+        amalur::detail::fail<value_error>("spec: ", where, ".union must be a non-empty array");
+      for (std::size_t k = 0; k < parts.size(); ++k) {
+        const auto& part = parts[k];
+        const std::string part_where = where + ".union[" + std::to_string(k) + "]";
+        if (part.is_string()) {
+          s.tables[name].push_back(part.get<std::string>());
+          s.silo_of_part[name].push_back("");
+          continue;
+        }
+        detail::check_keys(part, "union part", part_where);
+        s.tables[name].push_back(detail::get<std::string>(part, "path", part_where));
+        s.silo_of_part[name].push_back(detail::get_or<std::string>(part, "silo", "", part_where));
+        if (part.contains("silo")) detail::note_silo(s, s.silo_of_part[name].back(), part_where);
+      }
+    } else {
+      s.tables[name] = {detail::get<std::string>(t, "path", where)};
+    }
   }
   s.base = detail::get<std::string>(j, "base", "the spec");
   if (!s.tables.count(s.base)) amalur::detail::fail<value_error>("spec: the base table '", s.base, "' is not in \"tables\"");
-  for (const auto& jj : detail::get_or<nlohmann::json>(j, "joins", nlohmann::json::array(), "the spec")) {
+  const auto joins = detail::get_or<spec_json>(j, "joins", spec_json::array(), "the spec");
+  if (!joins.is_array()) amalur::detail::fail<value_error>("spec: \"joins\" must be an array");
+  for (std::size_t n = 0; n < joins.size(); ++n) {
+    const auto& jj = joins[n];
+    detail::check_keys(jj, "join", "joins[" + std::to_string(n) + "]");
     join_spec js;
     js.table = detail::get<std::string>(jj, "table", "a join");
     js.alias = detail::get_or<std::string>(jj, "as", js.table, "join " + js.table);
@@ -108,7 +196,7 @@ inline spec parse_spec(const nlohmann::json& j, const std::filesystem::path& dir
     else if (kind == "left") js.kind = join_kind::left;
     else if (kind == "full") js.kind = join_kind::full;
     else amalur::detail::fail<value_error>("spec: ", where, ": unknown kind '", kind, "' (inner, left, full)");
-    for (const auto& pair : detail::get<nlohmann::json>(jj, "on", where)) {
+    for (const auto& pair : detail::get<spec_json>(jj, "on", where)) {
       if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string())
         amalur::detail::fail<value_error>("spec: ", where, ": each \"on\" entry is [left column, right column]");
       js.on.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
@@ -121,7 +209,11 @@ inline spec parse_spec(const nlohmann::json& j, const std::filesystem::path& dir
     js.many_to_many = detail::get_or<bool>(jj, "many_to_many", false, where);
     s.joins.push_back(std::move(js));
   }
-  for (const auto& jf : detail::get<nlohmann::json>(j, "features", "the spec")) {
+  const auto features = detail::get<spec_json>(j, "features", "the spec");
+  if (!features.is_array()) amalur::detail::fail<value_error>("spec: \"features\" must be an array");
+  for (std::size_t n = 0; n < features.size(); ++n) {
+    const auto& jf = features[n];
+    detail::check_keys(jf, "feature", "features[" + std::to_string(n) + "]");
     feature_spec f;
     if (jf.contains("coalesce")) {
       f.coalesce = detail::get<std::vector<std::string>>(jf, "coalesce", "a feature");
@@ -136,10 +228,12 @@ inline spec parse_spec(const nlohmann::json& j, const std::filesystem::path& dir
     f.derive = detail::get_or<std::string>(jf, "derive", "", "feature " + f.column);
     s.features.push_back(std::move(f));
   }
-  const auto label = detail::get<nlohmann::json>(j, "label", "the spec");
+  const auto label = detail::get<spec_json>(j, "label", "the spec");
+  detail::check_keys(label, "label", "label");
   s.label = detail::get<std::string>(label, "column", "label");
   if (label.contains("threshold")) s.threshold = detail::get<double>(label, "threshold", "label");
-  const auto model = detail::get_or<nlohmann::json>(j, "model", nlohmann::json::object(), "the spec");
+  const auto model = detail::get_or<spec_json>(j, "model", spec_json::object(), "the spec");
+  detail::check_keys(model, "model", "model");
   s.model.family = detail::get_or<std::string>(model, "family", "gaussian", "model");
   if (model.contains("link")) s.model.link = detail::get<std::string>(model, "link", "model");
   s.model.intercept = detail::get_or<bool>(model, "intercept", true, "model");
@@ -157,13 +251,15 @@ inline spec parse_spec(const nlohmann::json& j, const std::filesystem::path& dir
 inline spec load_spec(const std::string& path) {
   std::ifstream in(path);
   if (!in) amalur::detail::fail<value_error>("cannot open spec '", path, "'");
-  nlohmann::json j;
+  spec_json j;
   try {
-    j = nlohmann::json::parse(in);
+    j = spec_json::parse(in);
   } catch (const nlohmann::json::exception& e) {
     amalur::detail::fail<value_error>("spec '", path, "' is not valid JSON: ", e.what());
   }
-  return parse_spec(j, std::filesystem::path(path).parent_path());
+  spec s = parse_spec(j, std::filesystem::path(path).parent_path());
+  if (s.name.empty()) s.name = std::filesystem::path(path).stem().string();
+  return s;
 }
 
 /// Tables loaded, rows integrated, features encoded, labels read.
@@ -176,18 +272,49 @@ struct prepared {
   double megabytes = 0;  // CSV bytes read
 };
 
+/// Reads one table of the spec (all its union parts, or those `keep` selects),
+/// paths relative to the spec; adds the bytes read to `megabytes`.
+inline io::table load_table(const spec& s, const std::string& name, double& megabytes,
+                            const std::function<bool(std::size_t part)>& keep = {}) {
+  std::vector<io::table> parts;
+  const auto& paths = s.tables.at(name);
+  for (std::size_t k = 0; k < paths.size(); ++k) {
+    if (keep && !keep(k)) continue;
+    const auto full = (s.directory / paths[k]).string();
+    megabytes += std::filesystem::exists(full) ? static_cast<double>(std::filesystem::file_size(full)) / 1e6 : 0;
+    parts.push_back(io::read_csv(full, name));
+  }
+  if (parts.empty()) amalur::detail::fail<value_error>("table '", name, "': no part to read");
+  return parts.size() == 1 ? std::move(parts[0]) : union_of(parts, name);
+}
+
+/// The coefficients a model gives the design's columns `names`, in order:
+/// a reference level (or, when asked, an unseen level) gets 0; a column
+/// the model never saw, or a model feature the design lacks, is an error.
+inline Eigen::VectorXd coefficients_for(const std::vector<std::string>& names,
+                                        const std::map<std::string, double>& coefficients,
+                                        const std::set<std::string>& references, bool unseen_as_reference) {
+  Eigen::VectorXd beta(static_cast<index_t>(names.size()));
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    const auto it = coefficients.find(names[k]);
+    if (it != coefficients.end())
+      beta[static_cast<index_t>(k)] = it->second;
+    else if (references.count(names[k]) || unseen_as_reference)
+      beta[static_cast<index_t>(k)] = 0.0;
+    else
+      amalur::detail::fail<value_error>("predict: feature '", names[k], "' was not seen in training",
+                                        " (--unseen-as-reference treats unseen levels as the reference)");
+  }
+  for (const auto& [name, value] : coefficients)
+    if (std::find(names.begin(), names.end(), name) == names.end() && name.find('=') == std::string::npos)
+      amalur::detail::fail<value_error>("predict: the spec has no feature '", name, "' that the model needs");
+  return beta;
+}
+
 inline void prepare(const spec& s, prepared& out, bool intercept, bool with_labels = true) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
-  for (const auto& [name, paths] : s.tables) {
-    std::vector<io::table> parts;
-    for (const auto& p : paths) {
-      const auto full = (s.directory / p).string();
-      out.megabytes += std::filesystem::exists(full) ? static_cast<double>(std::filesystem::file_size(full)) / 1e6 : 0;
-      parts.push_back(io::read_csv(full, name));
-    }
-    out.tables.emplace(name, parts.size() == 1 ? std::move(parts[0]) : union_of(parts, name));
-  }
+  for (const auto& [name, paths] : s.tables) out.tables.emplace(name, load_table(s, name, out.megabytes));
   const auto t1 = clock::now();
   out.rows = join(out.tables, s.base, s.joins);
   out.design = encode(out.rows, s.features, intercept);

@@ -165,6 +165,92 @@ newton_system build_system(const Design& x, bool intercept, const Eigen::VectorX
   return s;
 }
 
+/// The deviance at eta; false when eta leaves the link's domain.
+inline bool deviance_at(const family& f, const Eigen::VectorXd& y, const Eigen::VectorXd& w, const Eigen::VectorXd& eta,
+                        double& dev) {
+  dev = 0;
+  for (index_t i = 0; i < eta.size(); ++i) {
+    if (!f.valid_eta(eta[i])) return false;
+    dev += w[i] * f.unit_deviance(y[i], f.mean(eta[i]));
+  }
+  return std::isfinite(dev);
+}
+
+/// The factorized Newton matrix (gram + l2 on the last `penalized`
+/// coefficients), equilibrated to a unit diagonal so the condition test does
+/// not depend on the columns' units; LDLT's rcond() skips exactly zero
+/// pivots, so the pivots are checked too. Rank deficiency is an error naming
+/// the remedy.
+class newton_factor {
+ public:
+  newton_factor(const Eigen::MatrixXd& gram, index_t penalized, double l2) {
+    Eigen::MatrixXd g = gram;
+    const index_t q = g.rows();
+    if (q == 0) return;
+    g.diagonal().tail(penalized).array() += l2;
+    scale_ = g.diagonal().cwiseMax(std::numeric_limits<double>::min()).cwiseSqrt().cwiseInverse();
+    ldlt_.compute(scale_.asDiagonal() * g * scale_.asDiagonal());
+    const auto pivots = ldlt_.vectorD().cwiseAbs();
+    const double rcond =
+        ldlt_.info() == Eigen::Success ? std::min(ldlt_.rcond(), pivots.minCoeff() / pivots.maxCoeff()) : 0.0;
+    if (!(rcond > 1e3 * std::numeric_limits<double>::epsilon() * static_cast<double>(q)) || !ldlt_.isPositive())
+      detail::fail<value_error>("glm: the design is rank deficient (X^T W X is singular, reciprocal condition ",
+                                rcond, "); drop collinear columns or add an l2 penalty");
+  }
+  Eigen::VectorXd solve(const Eigen::VectorXd& rhs) const {
+    if (rhs.size() == 0) return rhs;
+    return scale_.asDiagonal() * ldlt_.solve(scale_.asDiagonal() * rhs);
+  }
+
+ private:
+  Eigen::VectorXd scale_;
+  Eigen::LDLT<Eigen::MatrixXd> ldlt_;
+};
+
+inline Eigen::VectorXd solve_newton(const newton_system& sys, index_t penalized, double l2) {
+  return newton_factor(sys.gram, penalized, l2).solve(sys.rhs);
+}
+
+/// Dispersion, log-likelihood and the separation check, from the rows'
+/// sums (so a silo protocol can add them up across parties).
+struct row_sums {
+  double pearson = 0;   // sum w (y - mu)^2 / V(mu)
+  index_t extreme = 0;  // binomial: fitted probabilities within 1e-8 of 0 or 1
+};
+inline row_sums sums_at(const family& f, const Eigen::VectorXd& y, const Eigen::VectorXd& w, const Eigen::VectorXd& mu) {
+  row_sums s;
+  const double eps = 1e-8;
+  for (index_t i = 0; i < mu.size(); ++i) {
+    s.pearson += w[i] * (y[i] - mu[i]) * (y[i] - mu[i]) / f.variance(mu[i]);
+    s.extreme += mu[i] < eps || mu[i] > 1 - eps;
+  }
+  return s;
+}
+inline double log_likelihood_at(const family& f, const Eigen::VectorXd& y, const Eigen::VectorXd& w,
+                                const Eigen::VectorXd& mu, double scale) {
+  double ll = 0;
+  for (index_t i = 0; i < mu.size(); ++i)
+    if (w[i] > 0) ll += f.log_likelihood(y[i], mu[i], w[i], scale);
+  return ll;
+}
+/// statsmodels' llf scale: Gaussian with identity link at RSS / n, else the dispersion.
+inline void set_dispersion(const family& f, const row_sums& sums, index_t n, index_t q, double dev, double total,
+                           glm_fit& out, double& llf_scale) {
+  out.dispersion = f.estimates_dispersion() ? sums.pearson / std::max(1.0, static_cast<double>(n - q)) : 1.0;
+  llf_scale = f.kind() == family_kind::gaussian && f.link() == link_kind::identity ? dev / total : out.dispersion;
+}
+/// Separation: infinite maximum-likelihood coefficients are no convergence.
+inline void check_separation(const family& f, bool penalized, const row_sums& sums, index_t n, double dev,
+                             double total, glm_fit& out) {
+  if (f.kind() != family_kind::binomial || penalized) return;
+  if (sums.extreme == n || dev < 1e-8 * total) {
+    out.converged = false;
+    out.message = "the classes are separable: the maximum-likelihood coefficients are infinite; add an l2 penalty";
+  } else if (sums.extreme > 0) {
+    out.message += (out.message.empty() ? "" : "; ") + std::string("fitted probabilities numerically 0 or 1 occurred");
+  }
+}
+
 inline double soft_threshold(double z, double t) { return z > t ? z - t : (z < -t ? z + t : 0.0); }
 
 /// Minimizes 1/2 b^T G b - c^T b + l2/2 |b_pen|^2 + l1 |b_pen|_1 by cyclic
@@ -217,15 +303,10 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
   out.objective = objective;
 
   const working_state ws = irls_state(f, y, w, eta, problem.offset());
-  double pearson = 0;
-  for (index_t i = 0; i < n; ++i) pearson += w[i] * (y[i] - ws.mu[i]) * (y[i] - ws.mu[i]) / f.variance(ws.mu[i]);
-  out.dispersion = f.estimates_dispersion() ? pearson / std::max(1.0, static_cast<double>(n - q)) : 1.0;
-  // statsmodels' llf: Gaussian with identity link at scale RSS / n, else at the dispersion.
-  const double scale =
-      f.kind() == family_kind::gaussian && f.link() == link_kind::identity ? dev / total : out.dispersion;
-  out.log_likelihood = 0;
-  for (index_t i = 0; i < n; ++i)
-    if (w[i] > 0) out.log_likelihood += f.log_likelihood(y[i], ws.mu[i], w[i], scale);
+  const row_sums sums = sums_at(f, y, w, ws.mu);
+  double llf_scale = 1;
+  set_dispersion(f, sums, n, q, dev, total, out, llf_scale);
+  out.log_likelihood = log_likelihood_at(f, y, w, ws.mu, llf_scale);
 
   Eigen::VectorXd grad = problem.smooth_gradient(b, eta);
   if (spec.l1() > 0)  // the KKT violation: subgradient distance from 0
@@ -243,18 +324,7 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
       if (spec.intercept()) out.intercept_standard_error = se[0];
     }
   }
-  // Separation: infinite maximum-likelihood coefficients are no convergence.
-  if (f.kind() == family_kind::binomial && !penalized) {
-    const double eps = 1e-8;
-    index_t extreme = 0;
-    for (index_t i = 0; i < n; ++i) extreme += ws.mu[i] < eps || ws.mu[i] > 1 - eps;
-    if (extreme == n || dev < 1e-8 * total) {
-      out.converged = false;
-      out.message = "the classes are separable: the maximum-likelihood coefficients are infinite; add an l2 penalty";
-    } else if (extreme > 0) {
-      out.message += (out.message.empty() ? "" : "; ") + std::string("fitted probabilities numerically 0 or 1 occurred");
-    }
-  }
+  check_separation(f, penalized, sums, n, dev, total, out);
   if (!b.allFinite()) {
     out.converged = false;
     out.message = "the coefficients are not finite";
@@ -307,13 +377,7 @@ class glm_problem {
   }
   /// The deviance at eta; false when eta leaves the link's domain.
   bool deviance(const Eigen::VectorXd& eta, double& dev) const {
-    const family& f = spec_.family();
-    dev = 0;
-    for (index_t i = 0; i < eta.size(); ++i) {
-      if (!f.valid_eta(eta[i])) return false;
-      dev += w_[i] * f.unit_deviance(y_[i], f.mean(eta[i]));
-    }
-    return std::isfinite(dev);
+    return detail::deviance_at(spec_.family(), y_, w_, eta, dev);
   }
   double objective(double dev, const Eigen::VectorXd& b) const {
     const auto pen = b.tail(x_.cols());
@@ -397,21 +461,7 @@ glm_fit glm::fit(const X& x_in, const Eigen::VectorXd& y, const Eigen::VectorXd&
     if (l1_ > 0) {
       detail::coordinate_descent(sys, intercept_, l2_, l1_, next);
     } else {
-      Eigen::MatrixXd g = sys.gram;
-      g.diagonal().tail(p).array() += l2_;
-      // Equilibrated (unit diagonal), so the condition test does not depend
-      // on the columns' units; LDLT's rcond() skips exactly zero pivots, so
-      // the pivots are checked too.
-      const Eigen::VectorXd scale =
-          g.diagonal().cwiseMax(std::numeric_limits<double>::min()).cwiseSqrt().cwiseInverse();
-      const Eigen::LDLT<Eigen::MatrixXd> ldlt(scale.asDiagonal() * g * scale.asDiagonal());
-      const auto pivots = ldlt.vectorD().cwiseAbs();
-      const double rcond =
-          ldlt.info() == Eigen::Success ? std::min(ldlt.rcond(), pivots.minCoeff() / pivots.maxCoeff()) : 0.0;
-      if (!(rcond > 1e3 * std::numeric_limits<double>::epsilon() * static_cast<double>(q)) || !ldlt.isPositive())
-        detail::fail<value_error>("glm: the design is rank deficient (X^T W X is singular, reciprocal condition ",
-                                  rcond, "); drop collinear columns or add an l2 penalty");
-      next = scale.asDiagonal() * ldlt.solve(scale.asDiagonal() * sys.rhs);
+      next = detail::solve_newton(sys, p, l2_);
     }
     // Step-halving: back towards the last iterate while eta leaves the
     // link's domain or the objective does not decrease.
