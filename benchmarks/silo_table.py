@@ -17,5 +17,5 @@ for r in runs:
     shape = r["name"].split("/")[0]
     ms = r["real_time"]
     ratio = ms / central[shape] if central.get(shape) else float("nan")
-    print(f"| {r['name'].replace('/manual_time', '')} | {ms:.3g} | {ratio:.3g} | {r.get('bytes_per_iteration', 0) / 1e6:.3g} "
+    print(f"| {r['name'].replace('/manual_time', '').replace('/iterations:1', '')} | {ms:.3g} | {ratio:.3g} | {r.get('bytes_per_iteration', 0) / 1e6:.3g} "
           f"| {r.get('irls_iterations', 0):.0f} | {r.get('cg_steps_per_iteration', 0):.3g} |")

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -52,50 +53,65 @@ bool have_mpi() {
 #endif
 }
 
-/// FATE's shape: `rows` x `features` dense, one table per party (vertical)
-/// or one per row block (horizontal); written once.
-void write_fate(int rows, int features) {
+/// FATE's shape: `rows` x `features` dense, written once: per vertical
+/// layout (K silos) one file per party with its columns (party 0 also the
+/// label), and four row blocks for the horizontal splits. Two decimals keep
+/// the files (and the CSV reader's dictionaries) small.
+constexpr int kRows = 100000, kFeatures = 330;
+
+int owner_of(int feature, int silos) { return std::min(feature / (kFeatures / (silos + 1)), silos); }
+
+void write_fate() {
   const fs::path marker = data_dir / "fate.done";
   if (fs::exists(marker)) return;
   std::mt19937_64 rng(11);
   std::normal_distribution<double> gauss;
-  std::vector<double> beta(static_cast<std::size_t>(features));
+  std::vector<double> beta(kFeatures);
   for (auto& b : beta) b = 0.3 * gauss(rng);
-  // Columns f0..f{features-1}; vertical tables hold contiguous column ranges.
-  std::vector<std::FILE*> parts;
-  for (int k = 0; k < 4; ++k) parts.push_back(std::fopen((data_dir / ("rows" + std::to_string(k) + ".csv")).c_str(), "w"));
-  std::FILE* all = std::fopen((data_dir / "all.csv").c_str(), "w");
-  auto header = [&](std::FILE* f) {
-    std::fprintf(f, "id,y");
-    for (int j = 0; j < features; ++j) std::fprintf(f, ",f%d", j);
-    std::fprintf(f, "\n");
-  };
-  for (auto* f : parts) header(f);
-  header(all);
-  std::vector<double> x(static_cast<std::size_t>(features));
-  for (int i = 0; i < rows; ++i) {
+  std::vector<std::FILE*> files;  // vertical K = 1..3: K + 1 files each; then 4 row blocks
+  for (int silos = 1; silos <= 3; ++silos)
+    for (int party = 0; party <= silos; ++party) {
+      files.push_back(std::fopen((data_dir / ("v" + std::to_string(silos) + "_p" + std::to_string(party) + ".csv")).c_str(), "w"));
+      std::fprintf(files.back(), party == 0 ? "id,y" : "id");
+      for (int j = 0; j < kFeatures; ++j)
+        if (owner_of(j, silos) == party) std::fprintf(files.back(), ",f%d", j);
+      std::fprintf(files.back(), "\n");
+    }
+  for (int k = 0; k < 4; ++k) {
+    files.push_back(std::fopen((data_dir / ("rows" + std::to_string(k) + ".csv")).c_str(), "w"));
+    std::fprintf(files.back(), "id,y");
+    for (int j = 0; j < kFeatures; ++j) std::fprintf(files.back(), ",f%d", j);
+    std::fprintf(files.back(), "\n");
+  }
+  std::vector<double> x(kFeatures);
+  for (int i = 0; i < kRows; ++i) {
     double eta = 0;
-    for (int j = 0; j < features; ++j) {
-      x[static_cast<std::size_t>(j)] = gauss(rng);
+    for (int j = 0; j < kFeatures; ++j) {
+      x[static_cast<std::size_t>(j)] = std::round(gauss(rng) * 100) / 100;
       eta += beta[static_cast<std::size_t>(j)] * x[static_cast<std::size_t>(j)];
     }
     const int y = std::uniform_real_distribution<double>(0, 1)(rng) < 1 / (1 + std::exp(-eta)) ? 1 : 0;
-    for (std::FILE* f : {all, parts[static_cast<std::size_t>(i % 4)]}) {
-      std::fprintf(f, "%d,%d", i, y);
-      for (double v : x) std::fprintf(f, ",%.5g", v);
-      std::fprintf(f, "\n");
-    }
+    std::size_t f = 0;
+    for (int silos = 1; silos <= 3; ++silos)
+      for (int party = 0; party <= silos; ++party, ++f) {
+        if (party == 0) std::fprintf(files[f], "%d,%d", i, y);
+        else std::fprintf(files[f], "%d", i);
+        for (int j = 0; j < kFeatures; ++j)
+          if (owner_of(j, silos) == party) std::fprintf(files[f], ",%.2f", x[static_cast<std::size_t>(j)]);
+        std::fprintf(files[f], "\n");
+      }
+    std::FILE* block = files[f + static_cast<std::size_t>(i % 4)];
+    std::fprintf(block, "%d,%d", i, y);
+    for (double v : x) std::fprintf(block, ",%.2f", v);
+    std::fprintf(block, "\n");
   }
-  for (auto* f : parts) std::fclose(f);
-  std::fclose(all);
+  for (auto* file : files) std::fclose(file);
   std::ofstream(marker) << "ok\n";
 }
 
-constexpr int kRows = 100000, kFeatures = 330;
-
 /// The spec of a FATE-shaped run: "central", "vK" (vertical, K silos) or "hK" (horizontal).
 fs::path fate_spec(const std::string& split) {
-  write_fate(kRows, kFeatures);
+  write_fate();
   json spec;
   json features = json::array();
   spec["model"] = {{"family", "binomial"}, {"l2", 1e-3}};
@@ -109,21 +125,21 @@ fs::path fate_spec(const std::string& split) {
     for (int j = 0; j < kFeatures; ++j) features.push_back({{"column", "t.f" + std::to_string(j)}});
     spec["label"] = {{"column", "t.y"}};
   } else {
-    // The aggregator's table and one per silo: the same file, each party using its own columns.
-    const int silos = split == "central" ? 0 : split[1] - '0';
-    const int parties = silos + 1, per = kFeatures / parties;
-    spec["tables"] = {{"guest", {{"path", "all.csv"}}}};
+    // Central: the 2-silo layout's files, all held by the aggregator.
+    const bool central = split == "central";
+    const int silos = central ? 2 : split[1] - '0';
+    const std::string layout = "v" + std::to_string(silos) + "_p";
+    spec["tables"] = {{"guest", {{"path", layout + "0.csv"}}}};
     spec["base"] = "guest";
     spec["joins"] = json::array();
-    for (int k = 1; k <= std::max(silos, 2); ++k) {
+    for (int k = 1; k <= silos; ++k) {
       const std::string host = "host" + std::to_string(k);
-      spec["tables"][host] = {{"path", "all.csv"}};
-      if (k <= silos) spec["tables"][host]["silo"] = "s" + std::to_string(k);
+      spec["tables"][host] = {{"path", layout + std::to_string(k) + ".csv"}};
+      if (!central) spec["tables"][host]["silo"] = "s" + std::to_string(k);
       spec["joins"].push_back({{"table", host}, {"kind", "inner"}, {"on", json::array({json::array({"id", "id"})})}});
     }
-    const int owners = std::max(parties, 3);
     for (int j = 0; j < kFeatures; ++j) {
-      const int owner = std::min(j / (silos ? per : kFeatures / owners), silos ? silos : owners - 1);
+      const int owner = owner_of(j, silos);
       features.push_back({{"column", (owner == 0 ? std::string("guest") : "host" + std::to_string(owner)) + ".f" +
                                          std::to_string(j)}});
     }

@@ -188,37 +188,61 @@ inline integrated_rows base_rows(const io::table& base, const std::string& name)
   return out;
 }
 
-/// Joins one table onto the rows integrated so far.
-inline void join_one(integrated_rows& out, const io::table& right, const join_spec& j) {
-  const std::string alias = j.alias.empty() ? j.table : j.alias;
-  const detail::left_side left = detail::left_of(out, j, alias);
+namespace detail {
+/// The right table's key columns of join `j`, checked against the left
+/// side: `left_numeric[k]` says whether left key k is a number, described
+/// in the message as `left_names[k]` is `left_kinds[k]`.
+inline std::vector<const io::column*> right_keys(const io::table& right, const join_spec& j, const std::string& alias,
+                                                 const std::vector<bool>& left_numeric,
+                                                 const std::vector<std::string>& left_names,
+                                                 const std::vector<std::string>& left_kinds) {
   std::vector<const io::column*> right_cols;
   for (std::size_t k = 0; k < j.on.size(); ++k) {
     const io::column* rc = right.find(j.on[k].second);
     if (!rc)
       amalur::detail::fail<value_error>("join '", alias, "': key column '", j.on[k].second, "' is missing from table '",
                                         j.table, "'");
-    const io::column* lc = left.columns[k];
-    if (detail::numeric(lc->kind) != detail::numeric(rc->kind))
-      amalur::detail::fail<value_error>("join '", alias, "': type mismatch: ", left.names[k], " is ",
-                                        io::name_of(lc->kind), " but ", j.table, ".", j.on[k].second, " is ",
-                                        io::name_of(rc->kind));
+    if (left_numeric[k] != numeric(rc->kind))
+      amalur::detail::fail<value_error>("join '", alias, "': type mismatch: ", left_names[k], " is ", left_kinds[k],
+                                        " but ", j.table, ".", j.on[k].second, " is ", io::name_of(rc->kind));
     right_cols.push_back(rc);
   }
-  // Index the right side by key; a duplicate key is an error unless many-to-many.
-  std::unordered_map<std::string, std::vector<index_t>> index;
-  index.reserve(static_cast<std::size_t>(right.rows));
-  for (index_t r = 0; r < right.rows; ++r) {
+  return right_cols;
+}
+
+/// Indexes the right side by key (as `hash` maps a key's text); a
+/// duplicate key is an error unless the join is many-to-many.
+template <class Index, class Hash>
+void index_right(Index& index, const std::vector<const io::column*>& right_cols, index_t rows, const join_spec& j,
+                 const std::string& alias, Hash&& hash) {
+  index.reserve(static_cast<std::size_t>(rows));
+  for (index_t r = 0; r < rows; ++r) {
     bool missing = false;
-    std::string key = detail::key_of(right_cols, r, missing);
+    const std::string key = key_of(right_cols, r, missing);
     if (missing) continue;
-    auto& rows = index[key];
-    if (!rows.empty() && !j.many_to_many)
+    auto& matches = index[hash(key)];
+    if (!matches.empty() && !j.many_to_many)
       amalur::detail::fail<value_error>("join '", alias, "': table '", j.table, "' key column '", j.on[0].second,
                                         "' is not unique (first repeated value '", right_cols[0]->text_at(r),
                                         "'); declare \"many_to_many\": true if intended");
-    rows.push_back(r);
+    matches.push_back(r);
   }
+}
+}  // namespace detail
+
+/// Joins one table onto the rows integrated so far.
+inline void join_one(integrated_rows& out, const io::table& right, const join_spec& j) {
+  const std::string alias = j.alias.empty() ? j.table : j.alias;
+  const detail::left_side left = detail::left_of(out, j, alias);
+  std::vector<bool> numeric;
+  std::vector<std::string> kinds;
+  for (const io::column* c : left.columns) {
+    numeric.push_back(detail::numeric(c->kind));
+    kinds.push_back(io::name_of(c->kind));
+  }
+  const auto right_cols = detail::right_keys(right, j, alias, numeric, left.names, kinds);
+  std::unordered_map<std::string, std::vector<index_t>> index;
+  detail::index_right(index, right_cols, right.rows, j, alias, [](const std::string& key) { return key; });
   detail::apply_join(out, j, alias, &right, left, [&](index_t i, auto& keep) -> index_t {
     bool missing = false;
     const std::string key = left.key(i, missing);

@@ -251,6 +251,35 @@ inline void check_separation(const family& f, bool penalized, const row_sums& su
   }
 }
 
+/// Where IRLS stands between iterations: the accepted deviance and
+/// objective, and R's relative-change stopping rule. Central and silo fits
+/// share it, so they stop at the same iterate.
+struct irls_track {
+  double deviance = 0;
+  double objective = std::numeric_limits<double>::infinity();
+  bool have_b = false;
+  static constexpr const char* halving_failed = "step-halving could not keep the linear predictor in the link's domain";
+
+  [[noreturn]] static void fail_start(const family& f) {
+    detail::fail<value_error>("glm: no valid linear predictor from the starting values (", name_of(f.kind()), " with ",
+                              name_of(f.link()), " link); try the canonical link");
+  }
+
+  /// Step-halving goes on while the proposal is infeasible or the objective rose.
+  bool should_halve(int half, double obj_next) const {
+    return have_b && half < 30 && !(obj_next <= objective * (1 + 1e-12));
+  }
+  /// Accepts iteration `it`'s step; true when the fit has converged.
+  bool accept(double dev_next, double obj_next, int it, bool exact_in_one_step, double tolerance, glm_fit& out) {
+    const double change = have_b ? std::abs(obj_next - objective) / (std::abs(obj_next) + 0.1) : 1.0;
+    deviance = dev_next;
+    objective = obj_next;
+    have_b = true;
+    out.iterations = it;
+    return exact_in_one_step || change < tolerance;
+  }
+};
+
 inline double soft_threshold(double z, double t) { return z > t ? z - t : (z < -t ? z + t : 0.0); }
 
 /// Minimizes 1/2 b^T G b - c^T b + l2/2 |b_pen|^2 + l1 |b_pen|_1 by cyclic
@@ -449,8 +478,7 @@ glm_fit glm::fit(const X& x_in, const Eigen::VectorXd& y, const Eigen::VectorXd&
   for (index_t i = 0; i < n; ++i)
     eta[i] = family_.link_fn(family_.initial_mean(y[i])) + (offset.size() ? offset[i] : 0.0);
   Eigen::VectorXd b = Eigen::VectorXd::Zero(q);
-  double dev = 0, objective = std::numeric_limits<double>::infinity();
-  bool have_b = false;
+  detail::irls_track track;
   const bool exact_in_one_step =
       family_.kind() == family_kind::gaussian && family_.link() == link_kind::identity && l1_ == 0;
 
@@ -465,42 +493,38 @@ glm_fit glm::fit(const X& x_in, const Eigen::VectorXd& y, const Eigen::VectorXd&
     }
     // Step-halving: back towards the last iterate while eta leaves the
     // link's domain or the objective does not decrease.
-    Eigen::VectorXd eta_next = problem.linear_predictor(next);
-    double dev_next = 0;
-    bool ok = problem.deviance(eta_next, dev_next);
-    double obj_next = ok ? problem.objective(dev_next, next) : std::numeric_limits<double>::infinity();
-    for (int half = 0; have_b && half < 30 && (!ok || obj_next > objective * (1 + 1e-12)); ++half) {
-      next = 0.5 * (next + b);
+    Eigen::VectorXd eta_next;
+    double dev_next = 0, obj_next = 0;
+    auto evaluate = [&] {
       eta_next = problem.linear_predictor(next);
-      ok = problem.deviance(eta_next, dev_next);
-      obj_next = ok ? problem.objective(dev_next, next) : std::numeric_limits<double>::infinity();
+      obj_next = problem.deviance(eta_next, dev_next) ? problem.objective(dev_next, next)
+                                                      : std::numeric_limits<double>::infinity();
+    };
+    evaluate();
+    for (int half = 0; track.should_halve(half, obj_next); ++half) {
+      next = 0.5 * (next + b);
+      evaluate();
     }
-    if (!ok) {
-      if (!have_b)
-        detail::fail<value_error>("glm: no valid linear predictor from the starting values (", name_of(family_.kind()),
-                                  " with ", name_of(family_.link()), " link); try the canonical link");
-      out.message = "step-halving could not keep the linear predictor in the link's domain";
+    if (!std::isfinite(obj_next)) {
+      if (!track.have_b) detail::irls_track::fail_start(family_);
+      out.message = detail::irls_track::halving_failed;
       break;
     }
-    const double change = have_b ? std::abs(obj_next - objective) / (std::abs(obj_next) + 0.1) : 1.0;
     b = next;
     eta = eta_next;
-    dev = dev_next;
-    objective = obj_next;
-    have_b = true;
-    out.iterations = it;
-    if (progress_ && !progress_({it, objective, clock.seconds()})) {
+    const bool converged = track.accept(dev_next, obj_next, it, exact_in_one_step, tolerance_, out);
+    if (progress_ && !progress_({it, track.objective, clock.seconds()})) {
       out.message = "stopped by the progress callback";
       break;
     }
-    if (exact_in_one_step || change < tolerance_) {
+    if (converged) {
       out.converged = true;
       break;
     }
   }
   if (!out.converged && out.message.empty())
     out.message = "no convergence in " + std::to_string(max_iterations_) + " iterations";
-  detail::finish_fit(problem, *this, b, eta, dev, objective, out);
+  detail::finish_fit(problem, *this, b, eta, track.deviance, track.objective, out);
   return out;
 }
 

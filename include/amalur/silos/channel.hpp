@@ -226,6 +226,18 @@ class channel {
         break;
       default: return;
     }
+    if (m.kind == kind::gram) {  // symmetric, on the scale of each entry's correlation, so it stays a Gram matrix
+      const auto q = static_cast<index_t>(m.rows);
+      Eigen::Map<Eigen::MatrixXd> g(m.numbers.data(), q, q);
+      std::normal_distribution<double> gauss(0.0, options_.noise);
+      for (index_t j = 0; j < q; ++j)
+        for (index_t i = 0; i <= j; ++i) {
+          const double e = gauss(noise_) * std::sqrt(std::abs(g(i, i) * g(j, j)));
+          g(i, j) += e;
+          if (i != j) g(j, i) += e;
+        }
+      return;
+    }
     double rms = 0;
     for (double v : m.numbers) rms += v * v;
     rms = std::sqrt(rms / static_cast<double>(m.numbers.size()));

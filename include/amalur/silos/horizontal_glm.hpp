@@ -47,8 +47,7 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
       eta[i] = f.link_fn(f.initial_mean(rows->y[i])) + (rows->offset.size() ? rows->offset[i] : 0.0);
   }
   Eigen::VectorXd b = Eigen::VectorXd::Zero(q);
-  double dev = 0, objective = std::numeric_limits<double>::infinity();
-  bool have_b = false;
+  amalur::detail::irls_track track;
   const bool exact_in_one_step = f.kind() == family_kind::gaussian && f.link() == link_kind::identity;
   // Decisions after each trial: evaluate another, accept (and go on, or
   // stop converged), stop without accepting, or fail.
@@ -79,23 +78,18 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
       const double dev_next = sum_at_aggregator(ch, Eigen::MatrixXd::Constant(1, 1, dev_k), kind::deviance)(0, 0);
       int decision = another;
       if (aggregator) {
-        const bool ok = std::isfinite(dev_next);
-        const auto pen = next.tail(p);
-        const double obj_next =
-            ok ? dev_next / (2 * total) + 0.5 * l2 * pen.squaredNorm() : std::numeric_limits<double>::infinity();
-        if (have_b && half < 30 && (!ok || obj_next > objective * (1 + 1e-12))) {
+        const double obj_next = std::isfinite(dev_next)
+                                    ? dev_next / (2 * total) + 0.5 * l2 * next.tail(p).squaredNorm()
+                                    : std::numeric_limits<double>::infinity();
+        if (track.should_halve(half, obj_next)) {
           next = 0.5 * (next + b);
-        } else if (!ok) {
-          decision = have_b ? stop : fail;
-          if (have_b) out.message = "step-halving could not keep the linear predictor in the link's domain";
+        } else if (!std::isfinite(obj_next)) {
+          decision = track.have_b ? stop : fail;
+          if (track.have_b) out.message = amalur::detail::irls_track::halving_failed;
         } else {
-          const double change = have_b ? std::abs(obj_next - objective) / (std::abs(obj_next) + 0.1) : 1.0;
           b = next;
-          dev = dev_next;
-          objective = obj_next;
-          have_b = true;
-          out.iterations = it;
-          decision = exact_in_one_step || change < spec.tolerance() ? accept_converged : accept;
+          const bool converged = track.accept(dev_next, obj_next, it, exact_in_one_step, spec.tolerance(), out);
+          decision = converged ? accept_converged : accept;
         }
       }
       decision = static_cast<int>(broadcast(ch, static_cast<double>(decision), kind::decision));
@@ -104,9 +98,7 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
       code = decision;
       break;
     }
-    if (code == fail && aggregator)
-      amalur::detail::fail<value_error>("glm: no valid linear predictor from the starting values (", name_of(f.kind()),
-                                        " with ", name_of(f.link()), " link); try the canonical link");
+    if (code == fail && aggregator) amalur::detail::irls_track::fail_start(f);
   }
   out.converged = code == accept_converged;
   if (aggregator && !out.converged && out.message.empty())
@@ -136,14 +128,14 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
   gradient = sum_at_aggregator(ch, gradient, kind::gradient).col(0);
   if (!penalized) gram = sum_at_aggregator(ch, gram, kind::gram);
   double llf_scale = 1;
-  if (aggregator) amalur::detail::set_dispersion(f, sums, total_rows, q, dev, total, out, llf_scale);
+  if (aggregator) amalur::detail::set_dispersion(f, sums, total_rows, q, track.deviance, total, out, llf_scale);
   llf_scale = broadcast(ch, llf_scale, kind::dot);
   const double llf = aggregator ? 0.0 : amalur::detail::log_likelihood_at(f, rows->y, rows->weights, ws.mu, llf_scale);
   out.log_likelihood = sum_at_aggregator(ch, Eigen::MatrixXd::Constant(1, 1, llf), kind::dot)(0, 0);
   if (!aggregator) return out;
 
-  out.deviance = dev;
-  out.objective = objective;
+  out.deviance = track.deviance;
+  out.objective = track.objective;
   out.intercept = spec.intercept() ? b[0] : 0.0;
   out.coefficients = b.tail(p);
   Eigen::VectorXd grad = -gradient / total;
@@ -157,7 +149,7 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
       if (spec.intercept()) out.intercept_standard_error = se[0];
     }
   }
-  amalur::detail::check_separation(f, penalized, sums, total_rows, dev, total, out);
+  amalur::detail::check_separation(f, penalized, sums, total_rows, track.deviance, total, out);
   return out;
 }
 

@@ -60,6 +60,7 @@ int run_silo(channel& ch, Body&& body, std::ostream& err = std::cerr) {
     err << "amalur: silo '" << ch.my_name() << "': " << e.what() << std::endl;
     ch.raw().abort(exit_silo_failure);
   }
+  return exit_silo_failure;  // not reached: abort() does not return
 }
 
 /// Runs a silo-mode job in one process: rank 0 on this thread, one thread

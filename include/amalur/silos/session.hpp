@@ -137,29 +137,17 @@ inline std::vector<index_t> answer_join(channel& ch, const party_state& me, cons
     throw silo_failure("the aggregator asked for join '" + (request.texts.empty() ? "" : request.texts[0]) +
                        "' where join '" + alias + "' was expected");
   const io::table& right = me.tables.at(j.table);
-  std::vector<const io::column*> right_cols;
+  std::vector<bool> numeric;
+  std::vector<std::string> names, kinds;
   for (std::size_t k = 0; k < j.on.size(); ++k) {
-    const io::column* rc = right.find(j.on[k].second);
-    if (!rc)
-      amalur::detail::fail<value_error>("join '", alias, "': key column '", j.on[k].second, "' is missing from table '",
-                                        j.table, "'");
-    const bool left_numeric = request.texts[k + 1] == "number";
-    if (left_numeric != integration::detail::numeric(rc->kind))
-      amalur::detail::fail<value_error>("join '", alias, "': type mismatch: ", j.on[k].first, " is ",
-                                        left_numeric ? "a number" : "text", " but ", j.table, ".", j.on[k].second,
-                                        " is ", io::name_of(rc->kind));
-    right_cols.push_back(rc);
+    numeric.push_back(request.texts[k + 1] == "number");
+    names.push_back(j.on[k].first);
+    kinds.push_back(numeric.back() ? "a number" : "text");
   }
-  std::unordered_map<key_hash, index_t, key_hash_hasher> index;
-  index.reserve(static_cast<std::size_t>(right.rows));
-  for (index_t r = 0; r < right.rows; ++r) {
-    bool missing = false;
-    const std::string k = integration::detail::key_of(right_cols, r, missing);
-    if (missing) continue;
-    if (!index.emplace(hash_of(k, key), r).second)
-      amalur::detail::fail<value_error>("join '", alias, "': table '", j.table, "' key column '", j.on[0].second,
-                                        "' is not unique (first repeated value '", right_cols[0]->text_at(r), "')");
-  }
+  const auto right_cols = integration::detail::right_keys(right, j, alias, numeric, names, kinds);
+  std::unordered_map<key_hash, std::vector<index_t>, key_hash_hasher> index;
+  integration::detail::index_right(index, right_cols, right.rows, j, alias,
+                                   [&](const std::string& k) { return hash_of(k, key); });
   const message keys = ch.receive(0, kind::join_keys);
   std::vector<index_t> row_of(keys.hashes.size(), none);
   Eigen::VectorXd flags = Eigen::VectorXd::Zero(static_cast<index_t>(keys.hashes.size()));
@@ -170,7 +158,7 @@ inline std::vector<index_t> answer_join(channel& ch, const party_state& me, cons
       ++unmatched;
       continue;
     }
-    row_of[i] = it->second;
+    row_of[i] = it->second.front();  // unique: many-to-many joins onto silos are refused at planning
     flags[static_cast<index_t>(i)] = 1;
   }
   if (counts_only(j))

@@ -137,8 +137,7 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
   out.rows = n;
 
   Eigen::VectorXd b = Eigen::VectorXd::Zero(own), eta;
-  double dev = 0, objective = std::numeric_limits<double>::infinity();
-  bool have_b = false;
+  amalur::detail::irls_track track;
   if (aggregator) {
     eta.resize(n);
     for (index_t i = 0; i < n; ++i)
@@ -179,7 +178,7 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
     if (aggregator) {
       const Eigen::VectorXd eta_full = proposal.col(0) + (labels->offset.size() ? labels->offset : Eigen::VectorXd::Zero(n));
       auto objective_at = [&](double step, Eigen::VectorXd& eta_t, double& dev_t) {
-        eta_t = have_b ? Eigen::VectorXd(eta + step * (eta_full - eta)) : eta_full;
+        eta_t = track.have_b ? Eigen::VectorXd(eta + step * (eta_full - eta)) : eta_full;
         if (!amalur::detail::deviance_at(f, labels->y, labels->weights, eta_t, dev_t))
           return std::numeric_limits<double>::infinity();
         const double penalty = bb + 2 * step * bd + step * step * dd;
@@ -188,30 +187,24 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
       Eigen::VectorXd eta_next;
       double dev_next = 0;
       double obj_next = objective_at(1.0, eta_next, dev_next);
-      for (int half = 0; have_b && half < 30 && !(obj_next <= objective * (1 + 1e-12)); ++half) {
+      for (int half = 0; track.should_halve(half, obj_next); ++half) {
         t *= 0.5;
         obj_next = objective_at(t, eta_next, dev_next);
       }
       if (!std::isfinite(obj_next)) {
-        code = have_b ? detail::stopped : detail::failed;
+        code = track.have_b ? detail::stopped : detail::failed;
         t = 0;
-        if (have_b) out.message = "step-halving could not keep the linear predictor in the link's domain";
+        if (track.have_b) out.message = amalur::detail::irls_track::halving_failed;
       } else {
-        const double change = have_b ? std::abs(obj_next - objective) / (std::abs(obj_next) + 0.1) : 1.0;
         eta = eta_next;
-        dev = dev_next;
-        objective = obj_next;
-        have_b = true;
-        out.iterations = it;
-        code = exact_in_one_step || change < spec.tolerance() ? detail::converged : detail::keep_going;
+        const bool converged = track.accept(dev_next, obj_next, it, exact_in_one_step, spec.tolerance(), out);
+        code = converged ? detail::converged : detail::keep_going;
       }
     }
     t = broadcast(ch, t, kind::decision);
     code = static_cast<int>(broadcast(ch, static_cast<double>(code), kind::decision));
     b += t * d;
-    if (code == detail::failed && aggregator)
-      amalur::detail::fail<value_error>("glm: no valid linear predictor from the starting values (", name_of(f.kind()),
-                                        " with ", name_of(f.link()), " link); try the canonical link");
+    if (code == detail::failed && aggregator) amalur::detail::irls_track::fail_start(f);
   }
   out.converged = code == detail::converged;
   if (aggregator && !out.converged && out.message.empty())
@@ -229,10 +222,10 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
         amalur::detail::irls_state(f, labels->y, labels->weights, eta, labels->offset);
     sums = amalur::detail::sums_at(f, labels->y, labels->weights, ws.mu);
     double llf_scale = 1;
-    amalur::detail::set_dispersion(f, sums, n, parameters, dev, total, out, llf_scale);
+    amalur::detail::set_dispersion(f, sums, n, parameters, track.deviance, total, out, llf_scale);
     out.log_likelihood = amalur::detail::log_likelihood_at(f, labels->y, labels->weights, ws.mu, llf_scale);
-    out.deviance = dev;
-    out.objective = objective;
+    out.deviance = track.deviance;
+    out.objective = track.objective;
     score.resize(n);
     for (index_t i = 0; i < n; ++i)
       score[i] = labels->weights[i] * (labels->y[i] - ws.mu[i]) * f.mean_derivative(eta[i]) / f.variance(ws.mu[i]);
@@ -269,7 +262,7 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
   if (aggregator) {
     out.intercept = spec.intercept() ? b[0] : 0.0;
     out.coefficients = b.tail(pen);
-    amalur::detail::check_separation(f, penalized, sums, n, dev, total, out);
+    amalur::detail::check_separation(f, penalized, sums, n, track.deviance, total, out);
   }
   return result;
 }
