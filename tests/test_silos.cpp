@@ -117,7 +117,7 @@ struct star {
   }
 
   /// A spec: `silos` = "v1", "v2" (vertical, 1 or 2 silos), "h2", "h3" (horizontal), or "" (none).
-  fs::path spec(const std::string& family, const std::string& silos, double l2 = 0) const {
+  fs::path spec(const std::string& family, const std::string& silos, double l2 = 0, bool standardize = false) const {
     json tables;
     if (silos[0] == 'h') {
       json parts = json::array();
@@ -147,8 +147,9 @@ struct star {
          {{{"column", "fact.x"}}, {{"column", "fact.c"}, {"encoding", "onehot"}}, {{"column", "d1.a"}},
           {{"column", "d1.s"}, {"encoding", "onehot"}}, {{"column", "d2.b"}}, {{"column", "d2.t"}, {"encoding", "onehot"}}}},
         {"label", {{"column", label}}},
-        {"model", {{"family", family}, {"l2", l2}}}};
-    const fs::path p = dir / (family + "-" + (silos.empty() ? "central" : silos) + ".json");
+        {"model", {{"family", family}, {"l2", l2}, {"standardize", standardize}}}};
+    const fs::path p =
+        dir / (family + "-" + (silos.empty() ? "central" : silos) + (standardize ? "-std" : "") + ".json");
     std::ofstream(p) << spec.dump(1);
     return p;
   }
@@ -318,6 +319,26 @@ TEST_CASE("silo training equals central training, and the audit shows only allow
         for (const auto& [name, t] : s["silos"].items()) counted += t["messages"].get<std::size_t>() + 2;
         CHECK(messages == counted);
       }
+    }
+  }
+}
+
+TEST_CASE("silo training with standardization: moments agreed at set-up, coefficients on the original scale",
+          "[silos][cli]") {
+  const star data("standardize");
+  const auto dir = scratch("standardize-run");
+  for (const double l2 : {0.0, 0.05}) {
+    const cli_result central = run("train " + data.spec("binomial", "", l2, true).string() + " --strategy factorized", dir);
+    REQUIRE(central.status == 0);
+    for (const std::string split : {"v2", "h3"}) {
+      INFO(split << " l2 " << l2);
+      const cli_result s = run("train " + data.spec("binomial", split, l2, true).string() + " --silos threads", dir);
+      INFO(s.err);
+      REQUIRE(s.status == 0);
+      CHECK(relative_difference(central.parsed(), s.parsed()) < 1e-6);
+      if (l2 == 0)
+        for (const auto& [name, se] : central.parsed()["standard_errors"].items())
+          CHECK(std::abs(s.parsed()["standard_errors"][name].get<double>() - se.get<double>()) <= 1e-5 * se.get<double>());
     }
   }
 }

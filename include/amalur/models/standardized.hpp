@@ -19,9 +19,14 @@ class standardized {
  public:
   using Scalar = double;
 
-  explicit standardized(const Design& x) : x_(x) {
-    mean_ = x.col_means().template cast<double>();
-    scale_ = x.col_variances().template cast<double>().cwiseSqrt();
+  explicit standardized(const Design& x)
+      : standardized(x, x.col_means().template cast<double>(), x.col_variances().template cast<double>().cwiseSqrt()) {}
+  /// With moments computed elsewhere (silo mode: agreed from per-silo sums).
+  standardized(const Design& x, Eigen::VectorXd mean, Eigen::VectorXd scale)
+      : x_(x), mean_(std::move(mean)), scale_(std::move(scale)) {
+    if (mean_.size() != x.cols() || scale_.size() != x.cols())
+      detail::fail<dimension_error>("standardized: ", mean_.size(), " means and ", scale_.size(), " scales for ",
+                                    x.cols(), " columns");
     for (index_t j = 0; j < scale_.size(); ++j)
       if (!(scale_[j] > 0)) scale_[j] = 1.0;  // a constant column stays as it is
   }

@@ -13,10 +13,16 @@
 
 namespace amalur::silos {
 
-/// A silo's rows: its design (all columns) and labels.
+/// A silo's rows: its design (all columns; standardized with the agreed
+/// moments when the fit asks) and labels.
 struct row_block {
-  const dynamic_normalized_matrix<double>* x = nullptr;
+  const encoded_matrix* x = nullptr;
   Eigen::VectorXd y, weights, offset;
+  const standardized_matrix* scaled = nullptr;
+  template <class F>
+  auto on_design(F&& f) const {
+    return scaled ? f(*scaled) : f(*x);
+  }
 };
 
 /// Fits a GLM over a horizontal split; `rows` is null at the aggregator.
@@ -36,7 +42,8 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
   // Silo side: the rows' linear predictor at any b.
   Eigen::VectorXd eta, eta_trial;
   auto linear_predictor = [&](const Eigen::VectorXd& b) {
-    Eigen::VectorXd e = amalur::detail::times(*rows->x, b.tail(p).eval());
+    Eigen::VectorXd e =
+        rows->on_design([&](const auto& d) -> Eigen::VectorXd { return amalur::detail::times(d, b.tail(p).eval()); });
     if (spec.intercept()) e.array() += b[0];
     if (rows->offset.size()) e += rows->offset;
     return e;
@@ -59,7 +66,8 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
     amalur::detail::newton_system sys{Eigen::MatrixXd::Zero(q, q), Eigen::VectorXd::Zero(q)};
     if (!aggregator) {
       const amalur::detail::working_state ws = amalur::detail::irls_state(f, rows->y, rows->weights, eta, rows->offset);
-      sys = amalur::detail::build_system(*rows->x, spec.intercept(), ws.weight, ws.response, 1.0);
+      sys = rows->on_design(
+          [&](const auto& d) { return amalur::detail::build_system(d, spec.intercept(), ws.weight, ws.response, 1.0); });
     }
     sys.gram = sum_at_aggregator(ch, sys.gram, kind::gram) / total;
     sys.rhs = sum_at_aggregator(ch, sys.rhs, kind::rhs).col(0) / total;
@@ -117,9 +125,14 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
     Eigen::VectorXd score(eta.size());
     for (index_t i = 0; i < eta.size(); ++i)
       score[i] = rows->weights[i] * (rows->y[i] - ws.mu[i]) * f.mean_derivative(eta[i]) / f.variance(ws.mu[i]);
-    gradient.tail(p) = amalur::detail::transpose_times(*rows->x, Eigen::MatrixXd(score)).col(0);
+    gradient.tail(p) = rows->on_design([&](const auto& d) -> Eigen::VectorXd {
+      return amalur::detail::transpose_times(d, Eigen::MatrixXd(score)).col(0);
+    });
     if (spec.intercept()) gradient[0] = score.sum();
-    if (!penalized) gram = amalur::detail::build_system(*rows->x, spec.intercept(), ws.weight, ws.response, 1.0).gram;
+    if (!penalized)
+      gram = rows->on_design([&](const auto& d) {
+        return amalur::detail::build_system(d, spec.intercept(), ws.weight, ws.response, 1.0).gram;
+      });
   }
   amalur::detail::row_sums sums;
   sums.pearson = sum_at_aggregator(ch, Eigen::MatrixXd::Constant(1, 1, local.pearson), kind::dot)(0, 0);

@@ -43,6 +43,7 @@ enum class kind : std::uint16_t {
   gradient,          // horizontal: X_k^T score (p)
   standard_errors,   // a silo's standard errors (p_k)
   deviance,          // scalar
+  moments,           // set-up, standardization: column sums or centred sums of squares (p)
   last_kind
 };
 
@@ -53,7 +54,7 @@ inline const char* name_of(kind k) {
                                       "weights",         "working_response", "partial_predictor", "product",
                                       "score",           "dot",          "decision",         "gram",
                                       "rhs",             "coefficients", "gradient",         "standard_errors",
-                                      "deviance"};
+                                      "deviance",        "moments"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<std::size_t>(kind::last_kind),
                 "every message kind needs a name");
   const auto i = static_cast<std::size_t>(k);

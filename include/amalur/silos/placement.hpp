@@ -45,7 +45,6 @@ inline placement plan(const integration::spec& s) {
     fail<value_error>("silo mode: no table or union part names a silo (give a table \"silo\": \"NAME\")");
   if (s.model.is_kmeans()) fail<value_error>("silo mode: k-means is not supported in silo mode (GLMs only)");
   if (s.model.l1 > 0) fail<value_error>("silo mode: an l1 penalty is not supported in silo mode (use l2)");
-  if (s.model.standardize) fail<value_error>("silo mode: \"standardize\" is not supported in silo mode yet");
 
   bool row_silos = false, column_silos = false;
   for (const auto& [table, parts] : s.silo_of_part)

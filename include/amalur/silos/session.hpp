@@ -317,6 +317,28 @@ inline void setup_horizontal(channel& ch, const integration::spec& s, bool inter
   }
 }
 
+/// Horizontal standardization: the column means and population standard
+/// deviations of T, from per-silo sums (exact: the centred sums are taken
+/// about the global mean).
+inline void agree_moments(channel& ch, const party_state& me, index_t p, Eigen::VectorXd& mean, Eigen::VectorXd& scale) {
+  ch.set_phase("set-up (standardization)");
+  const bool silo = !ch.is_aggregator();
+  const double n = static_cast<double>(me.total_rows);
+  Eigen::VectorXd local_mean = Eigen::VectorXd::Zero(p), local_var = Eigen::VectorXd::Zero(p);
+  const double rows = silo ? static_cast<double>(me.rows.rows) : 0.0;
+  if (silo && rows > 0) {
+    local_mean = me.design->matrix.col_means();
+    local_var = me.design->matrix.col_variances();
+  }
+  mean = sum_at_aggregator(ch, Eigen::MatrixXd(rows * local_mean), kind::moments).col(0);
+  if (!silo) mean /= n;
+  mean = broadcast(ch, Eigen::MatrixXd(mean), kind::moments).col(0);
+  const Eigen::VectorXd centred = rows * (local_var + (local_mean - mean).cwiseAbs2());
+  scale = sum_at_aggregator(ch, Eigen::MatrixXd(centred), kind::moments).col(0);
+  if (!silo) scale = (scale / n).cwiseSqrt();
+  scale = broadcast(ch, Eigen::MatrixXd(scale), kind::moments).col(0);
+}
+
 inline glm spec_model(const integration::spec& s) {
   return glm(s.model.glm_family())
       .intercept(s.model.intercept)
@@ -345,14 +367,29 @@ inline std::optional<train_report> train(channel& ch, const integration::spec& s
     detail::setup_vertical(ch, s, pl, s.model.intercept, ch.is_aggregator(), me);
     const double setup = detail::seconds_since(start);
     const auto fit_start = detail::clock::now();
+    // Standardization is column by column, and each party holds its columns for every target row.
+    std::optional<standardized_matrix> scaled;
+    if (s.model.standardize && me.design) scaled.emplace(me.design->matrix);
     column_block block{me.design ? &me.design->matrix : nullptr, ch.is_aggregator() && s.model.intercept,
-                       ch.is_aggregator() ? me.rows.rows : me.rows.rows};
+                       me.rows.rows, scaled ? &*scaled : nullptr};
     std::optional<label_block> labels;
     if (ch.is_aggregator()) labels = detail::labels_of(me.labels, model.family());
     index_t parameters = block.size();
     parameters = static_cast<index_t>(all_sum(ch, static_cast<double>(parameters), kind::count));
     vertical_fit fit = fit_vertical(ch, model, block, labels ? &*labels : nullptr, parameters);
     ch.set_phase("collecting coefficients");
+    if (s.model.standardize) {  // back to the original scale: b = D^-1 b_std, b0 -= mu^T D^-1 b_std
+      double shift = 0;
+      if (scaled) {
+        const index_t pen = block.features();
+        fit.block.tail(pen) = fit.block.tail(pen).cwiseQuotient(scaled->scales());
+        shift = scaled->means().dot(fit.block.tail(pen));
+        if (fit.block_variance.size())
+          fit.block_variance.tail(pen) = fit.block_variance.tail(pen).cwiseQuotient(scaled->scales().cwiseAbs2());
+      }
+      shift = sum_at_aggregator(ch, Eigen::MatrixXd::Constant(1, 1, shift), kind::dot)(0, 0);
+      if (ch.is_aggregator()) fit.fit.intercept = (s.model.intercept ? fit.block[0] : 0.0) - shift;
+    }
     if (!ch.is_aggregator()) {
       ch.send(0, message::of(kind::coefficients, fit.block));
       if (fit.block_variance.size()) ch.send(0, message::of(kind::standard_errors, fit.block_variance));
@@ -377,7 +414,8 @@ inline std::optional<train_report> train(channel& ch, const integration::spec& s
     out.coefficients = coefficients;
     if (fit.block_variance.size()) {
       out.standard_errors = variance.cwiseMax(0.0).cwiseSqrt();
-      if (s.model.intercept) out.intercept_standard_error = std::sqrt(std::max(0.0, fit.block_variance[0]));
+      if (s.model.intercept && !s.model.standardize)  // standardized: needs the full covariance, as centrally
+        out.intercept_standard_error = std::sqrt(std::max(0.0, fit.block_variance[0]));
     }
     report.fit = std::move(out);
     report.prepare_seconds = setup - me.load_seconds;
@@ -387,14 +425,26 @@ inline std::optional<train_report> train(channel& ch, const integration::spec& s
     detail::setup_horizontal(ch, s, s.model.intercept, true, me);
     const double setup = detail::seconds_since(start);
     const auto fit_start = detail::clock::now();
+    const index_t parameters = ch.is_aggregator() ? static_cast<index_t>(me.names.size()) : me.design->matrix.cols();
+    std::optional<standardized_matrix> scaled;
+    Eigen::VectorXd mean, scale;
+    if (s.model.standardize) detail::agree_moments(ch, me, parameters, mean, scale);
+    if (s.model.standardize && !ch.is_aggregator()) scaled.emplace(me.design->matrix, mean, scale);
     std::optional<row_block> rows;
     if (!ch.is_aggregator()) {
       const label_block l = detail::labels_of(me.labels, model.family());
-      rows = row_block{&me.design->matrix, l.y, l.weights, l.offset};
+      rows = row_block{&me.design->matrix, l.y, l.weights, l.offset, scaled ? &*scaled : nullptr};
     }
-    index_t parameters = ch.is_aggregator() ? static_cast<index_t>(me.names.size()) : me.design->matrix.cols();
     glm_fit fit = fit_horizontal(ch, model, rows ? &*rows : nullptr, parameters, me.total_rows);
     if (!ch.is_aggregator()) return std::nullopt;
+    if (s.model.standardize) {
+      for (index_t j = 0; j < scale.size(); ++j)
+        if (!(scale[j] > 0)) scale[j] = 1.0;
+      fit.coefficients = fit.coefficients.cwiseQuotient(scale);
+      fit.intercept -= mean.dot(fit.coefficients);
+      if (fit.standard_errors.size()) fit.standard_errors = fit.standard_errors.cwiseQuotient(scale);
+      fit.intercept_standard_error = std::numeric_limits<double>::quiet_NaN();
+    }
     report.fit = std::move(fit);
     report.prepare_seconds = setup - me.load_seconds;
     report.fit_seconds = detail::seconds_since(fit_start);

@@ -16,36 +16,48 @@
 // stay in their silos until the end, when each silo reports its block.
 
 #include "amalur/models/glm.hpp"
+#include "amalur/models/standardized.hpp"
 #include "amalur/normalized/dynamic_normalized_matrix.hpp"
 #include "amalur/silos/collectives.hpp"
 
 namespace amalur::silos {
 
-/// A party's columns of T: its encoded design (if any) and, at the
-/// aggregator, the intercept column first.
+using encoded_matrix = dynamic_normalized_matrix<double>;
+using standardized_matrix = standardized<encoded_matrix>;
+
+/// A party's columns of T: its encoded design (if any, standardized when
+/// the fit asks) and, at the aggregator, the intercept column first.
 struct column_block {
-  const dynamic_normalized_matrix<double>* x = nullptr;
+  const encoded_matrix* x = nullptr;
   bool intercept = false;
   index_t rows = 0;
+  const standardized_matrix* scaled = nullptr;  // x with centring and scaling, kept factorized
 
   index_t features() const { return x ? x->cols() : 0; }
   index_t size() const { return features() + (intercept ? 1 : 0); }
+  /// Calls f on the design the fit sees.
+  template <class F>
+  auto on_design(F&& f) const {
+    return scaled ? f(*scaled) : f(*x);
+  }
 
   Eigen::VectorXd times(const Eigen::VectorXd& b) const {
-    Eigen::VectorXd out = x ? Eigen::VectorXd(amalur::detail::times(*x, b.tail(features()).eval()))
-                            : Eigen::VectorXd::Zero(rows);
+    Eigen::VectorXd out = Eigen::VectorXd::Zero(rows);
+    if (x) out = on_design([&](const auto& d) -> Eigen::VectorXd { return amalur::detail::times(d, b.tail(features()).eval()); });
     if (intercept) out.array() += b[0];
     return out;
   }
   Eigen::VectorXd transpose_times(const Eigen::VectorXd& v) const {
     Eigen::VectorXd out(size());
     if (intercept) out[0] = v.sum();
-    if (x) out.tail(features()) = amalur::detail::transpose_times(*x, Eigen::MatrixXd(v)).col(0);
+    if (x)
+      out.tail(features()) = on_design(
+          [&](const auto& d) -> Eigen::VectorXd { return amalur::detail::transpose_times(d, Eigen::MatrixXd(v)).col(0); });
     return out;
   }
   /// This party's diagonal block of X^T W X / n and its part of X^T W z / n.
   amalur::detail::newton_system system(const Eigen::VectorXd& w, const Eigen::VectorXd& z, double n) const {
-    if (x) return amalur::detail::build_system(*x, intercept, w, z, n);
+    if (x) return on_design([&](const auto& d) { return amalur::detail::build_system(d, intercept, w, z, n); });
     amalur::detail::newton_system s{Eigen::MatrixXd(size(), size()), Eigen::VectorXd(size())};
     if (intercept) {
       s.gram(0, 0) = w.sum() / n;
