@@ -75,6 +75,9 @@ TEST_CASE("each GLM, factorized, equals the materialized fit on random scenarios
     for (index_t j = 0; j < beta.size(); ++j) beta[j] = 0.6 * (unit(rng) - 0.5);
     const VectorXd y = draw_labels(fam, t * beta, rng);
     if (fam.kind() == amalur::family_kind::gamma && (y.array() <= 0).any()) continue;
+    if ((fam.kind() == amalur::family_kind::binomial && (y.array() == y[0]).all()) ||
+        (fam.kind() == amalur::family_kind::poisson && (y.array() == 0).all()))
+      continue;  // labels with nothing to fit are an error by design
     const auto spec = amalur::glm(fam).l2(1e-3);
     const amalur::glm_fit f = spec.fit(nm, y);
     const amalur::glm_fit m = spec.fit(t, y);
@@ -104,6 +107,7 @@ TEST_CASE("a float design gives the double fit to float accuracy", "[models][dif
     VectorXd beta(t.cols());
     for (index_t j = 0; j < beta.size(); ++j) beta[j] = unit(rng) - 0.5;
     const VectorXd y = draw_labels(amalur::binomial(), t * beta, rng);
+    if ((y.array() == y[0]).all()) continue;  // one class: an error by design (nothing to separate)
     const auto spec = amalur::logistic_regression().l2(1e-2);
     CHECK(relative(spec.fit(build<float>(sc), y).objective, spec.fit(t, y).objective) < 1e-5);
   }

@@ -335,10 +335,11 @@ TEST_CASE("silo training with standardization: moments agreed at set-up, coeffic
       const cli_result s = run("train " + data.spec("binomial", split, l2, true).string() + " --silos threads", dir);
       INFO(s.err);
       REQUIRE(s.status == 0);
-      CHECK(relative_difference(central.parsed(), s.parsed()) < 1e-6);
+      const json c = central.parsed(), silo = s.parsed();  // kept: items() below must not outlive them
+      CHECK(relative_difference(c, silo) < 1e-6);
       if (l2 == 0)
-        for (const auto& [name, se] : central.parsed()["standard_errors"].items())
-          CHECK(std::abs(s.parsed()["standard_errors"][name].get<double>() - se.get<double>()) <= 1e-5 * se.get<double>());
+        for (const auto& [name, se] : c["standard_errors"].items())
+          CHECK(std::abs(silo["standard_errors"][name].get<double>() - se.get<double>()) <= 1e-5 * se.get<double>());
     }
   }
 }

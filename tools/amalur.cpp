@@ -4,7 +4,8 @@
 //   amalur predict MODEL.json SPEC.json [--unseen-as-reference] [--silos ...]   (CSV on stdout)
 //   amalur explain SPEC.json
 // Exit codes: 0 success, 2 bad spec or data, 3 the fit did not converge,
-// 5 a silo died, stalled or sent a malformed message.
+// 4 a file could not be opened, read or written, 5 a silo died, stalled or
+// sent a malformed message.
 #include <amalur/amalur.hpp>
 #include <amalur/integration/spec.hpp>
 #include <amalur/silos/run.hpp>
@@ -18,13 +19,28 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 using namespace amalur;
 using nlohmann::json;
 
 namespace {
 
-constexpr int kBadInput = 2, kNotConverged = 3;
+constexpr int kBadInput = 2, kNotConverged = 3, kFileError = 4;
+
+/// The run's input files, so no output is written over one of them.
+std::vector<std::string> inputs_of(const integration::spec& s, const std::string& spec_path) {
+  std::vector<std::string> out{spec_path};
+  for (const auto& [name, paths] : s.tables)
+    for (const auto& p : paths) out.push_back((s.directory / p).string());
+  return out;
+}
+void refuse_overwrite(const std::string& output, const std::vector<std::string>& inputs) {
+  if (output.empty()) return;
+  for (const auto& in : inputs)
+    if (io::same_file(output, in))
+      detail::fail<value_error>("--output '", output, "' is one of this run's input files; choose another path");
+}
 
 json estimate_json(const estimate& e) {
   return {{"operation", name_of(e.op)},
@@ -76,6 +92,7 @@ json fit_json(const integration::spec& s, const integration::prepared& p, const 
                         .max_iterations(s.model.max_iterations)
                         .tolerance(s.model.tolerance)
                         .standardize(s.model.standardize);
+  model.family().check_not_degenerate(p.labels, s.label);  // named here; glm checks again as "y"
   const glm_fit fit = model.fit(x, p.labels);
   fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   converged = fit.converged;
@@ -111,13 +128,15 @@ void write_model(const std::string& output, json model, const std::vector<std::s
   model["features"] = names;
   model["reference_levels"] = reference_levels;
   model["has_intercept"] = intercept;
-  std::ofstream(output) << model.dump(2) << "\n";
+  io::write_file_atomically(output, model.dump(2) + "\n", "model");
 }
 
 int train(const std::string& spec_path, const std::string& strategy_name, const std::string& output) {
   const integration::spec s = integration::load_spec(spec_path);
+  refuse_overwrite(output, inputs_of(s, spec_path));
+  if (s.label.empty() && !s.model.is_kmeans()) detail::fail<value_error>("spec: train needs a \"label\"");
   integration::prepared p;
-  integration::prepare(s, p, s.model.intercept && !s.model.is_kmeans());
+  integration::prepare(s, p, s.model.intercept && !s.model.is_kmeans(), !s.label.empty());
   auto& t = p.design->matrix;
   json out;
   out["n_rows"] = t.rows();
@@ -143,17 +162,18 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   out.update(fitted);
   out["seconds"] = {{"load", p.load_seconds}, {"prepare", p.prepare_seconds + materialize_seconds}, {"fit", fit_seconds}};
   out["csv_megabytes_per_second"] = p.megabytes / std::max(p.load_seconds, 1e-9);
-  if (!output.empty()) write_model(output, fitted, p.design->names, p.design->reference_levels, s.model.intercept);
+  // A run that does not converge writes no model (an existing one stays as it is).
+  if (!output.empty() && converged)
+    write_model(output, fitted, p.design->names, p.design->reference_levels, s.model.intercept);
   std::cout << out.dump(2) << "\n";
   return converged ? 0 : kNotConverged;
 }
 
 json read_model(const std::string& model_path) {
-  std::ifstream in(model_path);
-  if (!in) detail::fail<value_error>("cannot open model '", model_path, "'");
+  const std::string text = io::read_file(model_path, "model");
   json model;
   try {
-    model = json::parse(in);
+    model = json::parse(text);
   } catch (const json::exception& e) {
     detail::fail<value_error>("model '", model_path, "' is not valid JSON: ", e.what());
   }
@@ -169,15 +189,29 @@ family family_of(const json& model) {
       .glm_family();
 }
 
-void print_predictions(const Eigen::VectorXd& eta, const family& f) {
-  std::cout << "linear_predictor,prediction\n";
-  std::cout.precision(17);
-  for (index_t i = 0; i < eta.size(); ++i) std::cout << eta[i] << "," << f.mean(eta[i]) << "\n";
+/// One line per target row: the base table's data row (0-based, so rows an
+/// inner join or the drop policy removed can be matched back), the linear
+/// predictor and the prediction; to `output` (atomically) or stdout.
+void write_predictions(const Eigen::VectorXd& eta, const std::vector<index_t>& base_rows, const family& f,
+                       const std::string& output) {
+  std::ostringstream out;
+  out.precision(17);
+  out << "row,linear_predictor,prediction\n";
+  for (index_t i = 0; i < eta.size(); ++i)
+    out << base_rows[static_cast<std::size_t>(i)] << "," << eta[i] << "," << f.mean(eta[i]) << "\n";
+  if (output.empty())
+    std::cout << out.str();
+  else
+    io::write_file_atomically(output, out.str(), "predictions");
 }
 
-int predict(const std::string& model_path, const std::string& spec_path, bool unseen_as_reference) {
+int predict(const std::string& model_path, const std::string& spec_path, bool unseen_as_reference,
+            const std::string& output) {
   const json model = read_model(model_path);
   const integration::spec s = integration::load_spec(spec_path);
+  auto inputs = inputs_of(s, spec_path);
+  inputs.push_back(model_path);
+  refuse_overwrite(output, inputs);
   integration::prepared p;
   integration::prepare(s, p, false, false);  // every level kept: the model says which are references
   const auto& names = p.design->names;
@@ -187,7 +221,7 @@ int predict(const std::string& model_path, const std::string& spec_path, bool un
       names, model["coefficients"].get<std::map<std::string, double>>(), references, unseen_as_reference);
   Eigen::VectorXd eta = p.design->matrix * beta;
   eta.array() += model.value("intercept", 0.0);
-  print_predictions(eta, family_of(model));
+  write_predictions(eta, p.rows.row_of.at(s.base), family_of(model), output);
   return 0;
 }
 
@@ -262,8 +296,8 @@ int silo_party(silos::channel& ch, const integration::spec& s, const std::string
     m.intercept = model.value("intercept", 0.0);
     for (const auto& r : model.value("reference_levels", std::vector<std::string>{})) m.references.insert(r);
     m.unseen_as_reference = unseen_as_reference;
-    const auto eta = silos::predict_link(ch, s, &m);
-    print_predictions(*eta, family_of(model));
+    const auto prediction = silos::predict_link(ch, s, &m);
+    write_predictions(prediction->eta, prediction->base_rows, family_of(model), output);
     return 0;
   });
 }
@@ -278,6 +312,9 @@ int run_silos(const silo_flags& flags, const std::string& command, const std::st
     try {
       const integration::spec s = integration::load_spec(spec_path);
       const silos::placement pl = silos::plan(s);
+      auto inputs = inputs_of(s, spec_path);
+      if (!model_path.empty()) inputs.push_back(model_path);
+      refuse_overwrite(output, inputs);
       if (net.size() != pl.silos() + 1) {
         if (root)
           std::cerr << "amalur: the spec places tables in " << pl.silos() << " silo(s), so run it with mpirun -np "
@@ -290,6 +327,9 @@ int run_silos(const silo_flags& flags, const std::string& command, const std::st
       options.die = [] { std::raise(SIGKILL); };
       silos::channel ch(net, pl.parties, options);
       return silo_party(ch, s, command, output, model_path, unseen_as_reference);
+    } catch (const io::file_error& e) {
+      if (root) std::cerr << "amalur: " << e.what() << "\n";
+      return kFileError;
     } catch (const std::exception& e) {
       if (root) std::cerr << "amalur: " << e.what() << "\n";
       return kBadInput;
@@ -302,6 +342,9 @@ int run_silos(const silo_flags& flags, const std::string& command, const std::st
   }
   const integration::spec s = integration::load_spec(spec_path);
   const silos::placement pl = silos::plan(s);
+  auto inputs = inputs_of(s, spec_path);
+  if (!model_path.empty()) inputs.push_back(model_path);
+  refuse_overwrite(output, inputs);
   return silos::run_in_threads(pl, channel_options_of(flags), [&](silos::channel& ch) {
     return silo_party(ch, s, command, output, model_path, unseen_as_reference);
   });
@@ -310,7 +353,7 @@ int run_silos(const silo_flags& flags, const std::string& command, const std::st
 int explain_spec(const std::string& spec_path) {
   const integration::spec s = integration::load_spec(spec_path);
   integration::prepared p;
-  integration::prepare(s, p, s.model.intercept && !s.model.is_kmeans());
+  integration::prepare(s, p, s.model.intercept && !s.model.is_kmeans(), false);
   const auto& t = p.design->matrix;
   json out;
   out["n_rows"] = t.rows();
@@ -326,7 +369,13 @@ int explain_spec(const std::string& spec_path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"amalur: factorized learning over data-integration metadata"};
+  CLI::App app{"amalur: factorized learning over data-integration metadata\n\n"
+               "Exit codes: 0 ok, 2 bad input (spec, data, arguments), 3 no convergence (no model written),\n"
+               "4 a file could not be opened, read or written, 5 a silo died, stalled or sent garbage.\n"
+               "Paths inside a spec are relative to the spec file; --output paths to the working directory.\n"
+               "Spec keys: see the README (an unknown key is an error naming the nearest known one)."};
+  app.set_version_flag("--version", std::string("amalur ") + amalur::version);
+  std::signal(SIGXFSZ, SIG_IGN);  // past `ulimit -f`, a write fails (exit 4) instead of killing the run
   app.require_subcommand(1);
   std::string spec_path, model_path, strategy_name = "auto", output;
   bool unseen_as_reference = false;
@@ -339,6 +388,7 @@ int main(int argc, char** argv) {
   predict_cmd->add_option("model", model_path, "model JSON from train --output")->required();
   predict_cmd->add_option("spec", spec_path, "spec JSON")->required();
   predict_cmd->add_flag("--unseen-as-reference", unseen_as_reference, "treat unseen levels as the reference level");
+  predict_cmd->add_option("--output", output, "write the predictions here (CSV) instead of stdout");
   silo_flags silo;
   for (auto* cmd : {train_cmd, predict_cmd}) {
     cmd->add_option("--silos", silo.mode, "train where the data lives: threads (one process) or mpi (under mpirun)")
@@ -366,8 +416,11 @@ int main(int argc, char** argv) {
                        &argc, &argv);
     }
     if (*train_cmd) return train(spec_path, strategy_name, output);
-    if (*predict_cmd) return predict(model_path, spec_path, unseen_as_reference);
+    if (*predict_cmd) return predict(model_path, spec_path, unseen_as_reference, output);
     return explain_spec(spec_path);
+  } catch (const io::file_error& e) {
+    std::cerr << "amalur: " << e.what() << "\n";
+    return kFileError;
   } catch (const std::exception& e) {
     std::cerr << "amalur: " << e.what() << "\n";
     return kBadInput;

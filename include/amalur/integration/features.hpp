@@ -53,18 +53,45 @@ inline long days_from_civil(long y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<long>(doe) - 719468;
 }
 
-/// hour (0-23), weekday (0 = Monday ... 6 = Sunday) or month (1-12) of "YYYY-MM-DD HH:MM".
+/// hour (0-23), weekday (0 = Monday ... 6 = Sunday) or month (1-12) of
+/// "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" (optionally ":SS"). The date must
+/// exist in the calendar and the time on the clock; a missing time is an
+/// error only for "hour".
 inline double date_part(const std::string& text, const std::string& part, const std::string& where) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
-  if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d", &y, &mo, &d, &h, &mi) < 3 || mo < 1 || mo > 12 || d < 1 || d > 31)
-    amalur::detail::fail<value_error>(where, ": '", text, "' is not a date of the form YYYY-MM-DD HH:MM");
-  if (part == "hour") return h;
-  if (part == "month") return mo;
-  if (part == "weekday") {
-    const long days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-    return static_cast<double>(((days % 7) + 7 + 3) % 7);  // 1970-01-01 was a Thursday
+  if (part != "hour" && part != "weekday" && part != "month")
+    amalur::detail::fail<value_error>(where, ": unknown derive '", part, "' (hour, weekday or month)");
+  auto bad = [&](const char* why) {
+    amalur::detail::fail<value_error>(where, ": '", text, "' is not a date of the form YYYY-MM-DD HH:MM (", why, ")");
+  };
+  auto digits = [&](std::size_t at, std::size_t count) {
+    if (at + count > text.size()) bad("too short");
+    int v = 0;
+    for (std::size_t k = at; k < at + count; ++k) {
+      if (text[k] < '0' || text[k] > '9') bad("a digit expected");
+      v = v * 10 + (text[k] - '0');
+    }
+    return v;
+  };
+  const int y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2);
+  if (text[4] != '-' || text[7] != '-') bad("'-' expected between year, month and day");
+  if (mo < 1 || mo > 12) bad("no such month");
+  static const int days_in[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d < 1 || d > days_in[mo - 1] + (mo == 2 && leap ? 1 : 0)) bad("no such day in that month");
+  const bool has_time = text.size() > 10;
+  if (has_time) {
+    if ((text[10] != ' ' && text[10] != 'T') || text.size() < 16 || text[13] != ':') bad("HH:MM expected after the date");
+    const int h = digits(11, 2), mi = digits(14, 2);
+    if (h > 23) bad("the hour is past 23");
+    if (mi > 59) bad("the minute is past 59");
+    if (text.size() != 16 && (text.size() != 19 || text[16] != ':' || digits(17, 2) > 59)) bad("unexpected text after the time");
+    if (part == "hour") return h;
+  } else if (part == "hour") {
+    bad("the hour is needed but the value has no time");
   }
-  amalur::detail::fail<value_error>(where, ": unknown derive '", part, "' (hour, weekday or month)");
+  if (part == "month") return mo;
+  const long days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  return static_cast<double>(((days % 7) + 7 + 3) % 7);  // 1970-01-01 was a Thursday
 }
 
 /// How many target rows take each source row of an alias.

@@ -19,7 +19,9 @@
 // The model may add "standardize": true, or be {"family": "kmeans", "k": 8, "seed": 1}.
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <functional>
 #include <optional>
 #include <set>
@@ -72,7 +74,7 @@ struct spec {
   std::string base;
   std::vector<join_spec> joins;
   std::vector<feature_spec> features;
-  std::string label;
+  std::string label;  // "" when the spec has none (explain, predict)
   std::optional<double> threshold;
   model_spec model;
 };
@@ -126,18 +128,64 @@ inline void check_keys(const spec_json& j, const std::string& object, const std:
   }
 }
 
+/// The value as the spec wrote it, for messages.
+inline std::string shown(const spec_json& v) { return v.dump(); }
+
+/// A value of the spec's type T, or an error naming `where`.`key` and the value
+/// as read: integers must be whole and in range, numbers finite, booleans
+/// booleans (no silent truncation, wrapping or coercion).
 template <class T>
 T get(const spec_json& j, const char* key, const std::string& where) {
   if (!j.contains(key)) amalur::detail::fail<value_error>("spec: ", where, " needs \"", key, "\"");
-  try {
-    return j.at(key).get<T>();
-  } catch (const nlohmann::json::exception&) {
-    amalur::detail::fail<value_error>("spec: ", where, ".", key, " has the wrong type");
+  const spec_json& v = j.at(key);
+  const std::string path = where + "." + key;
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!v.is_boolean()) amalur::detail::fail<value_error>("spec: ", path, " must be true or false, got ", shown(v));
+    return v.get<bool>();
+  } else if constexpr (std::is_integral_v<T>) {
+    if (!v.is_number()) amalur::detail::fail<value_error>("spec: ", path, " must be a whole number, got ", shown(v));
+    const double d = v.get<double>();
+    if (v.is_number_float() && d != std::floor(d))
+      amalur::detail::fail<value_error>("spec: ", path, " must be a whole number, got ", shown(v));
+    const bool fits = v.is_number_unsigned() ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+                      : v.is_number_integer()
+                          ? v.get<std::int64_t>() >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+                                (v.get<std::int64_t>() < 0 ||
+                                 static_cast<std::uint64_t>(v.get<std::int64_t>()) <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
+                          : d >= static_cast<double>(std::numeric_limits<T>::min()) &&
+                                d <= static_cast<double>(std::numeric_limits<T>::max());
+    if (!fits)
+      amalur::detail::fail<value_error>("spec: ", path, " is out of range: ", shown(v), " (", std::numeric_limits<T>::min(),
+                                        " to ", std::numeric_limits<T>::max(), ")");
+    return v.is_number_float() ? static_cast<T>(d) : v.get<T>();
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!v.is_number()) amalur::detail::fail<value_error>("spec: ", path, " must be a number, got ", shown(v));
+    const double d = v.get<double>();
+    if (!std::isfinite(d)) amalur::detail::fail<value_error>("spec: ", path, " must be finite, got ", shown(v));
+    return static_cast<T>(d);
+  } else {
+    try {
+      return v.get<T>();
+    } catch (const nlohmann::json::exception&) {
+      amalur::detail::fail<value_error>("spec: ", path, " has the wrong type: ", shown(v));
+    }
   }
 }
 template <class T>
 T get_or(const spec_json& j, const char* key, T fallback, const std::string& where) {
   return j.contains(key) ? get<T>(j, key, where) : fallback;
+}
+/// A number of the spec within [low, high] (`open_low`: low itself excluded).
+template <class T>
+T in_range(const spec_json& j, const char* key, T fallback, const std::string& where, T low, T high,
+           bool open_low = false) {
+  const T v = get_or<T>(j, key, fallback, where);
+  if (v < low || v > high || (open_low && v == low))
+    amalur::detail::fail<value_error>("spec: ", where, ".", key, " is out of range: ", shown(j.at(key)), " (",
+                                      open_low ? "above " : "from ", low, high < std::numeric_limits<T>::max()
+                                                                          ? amalur::detail::message(" to ", high)
+                                                                          : std::string(" up"), ")");
+  return v;
 }
 inline void note_silo(spec& s, const std::string& silo, const std::string& where) {
   if (silo.empty()) amalur::detail::fail<value_error>("spec: ", where, ".silo must name a silo (or \"*\")");
@@ -226,34 +274,40 @@ inline spec parse_spec(const spec_json& j, const std::filesystem::path& director
       amalur::detail::fail<value_error>("spec: feature ", f.column, ": unknown encoding '", encoding, "' (numeric, onehot)");
     f.onehot = encoding == "onehot";
     f.derive = detail::get_or<std::string>(jf, "derive", "", "feature " + f.column);
+    for (const auto& earlier : s.features)
+      if (feature_key(earlier) == feature_key(f))
+        amalur::detail::fail<value_error>("spec: the feature '", feature_key(f), "' is listed twice (features[",
+                                          n, "]); each feature gives its own coefficients once");
     s.features.push_back(std::move(f));
   }
-  const auto label = detail::get<spec_json>(j, "label", "the spec");
-  detail::check_keys(label, "label", "label");
-  s.label = detail::get<std::string>(label, "column", "label");
-  if (label.contains("threshold")) s.threshold = detail::get<double>(label, "threshold", "label");
+  if (j.contains("label")) {  // train needs one; explain and predict do not
+    const auto label = detail::get<spec_json>(j, "label", "the spec");
+    detail::check_keys(label, "label", "label");
+    s.label = detail::get<std::string>(label, "column", "label");
+    if (label.contains("threshold")) s.threshold = detail::get<double>(label, "threshold", "label");
+  }
   const auto model = detail::get_or<spec_json>(j, "model", spec_json::object(), "the spec");
   detail::check_keys(model, "model", "model");
   s.model.family = detail::get_or<std::string>(model, "family", "gaussian", "model");
   if (model.contains("link")) s.model.link = detail::get<std::string>(model, "link", "model");
+  const double big = std::numeric_limits<double>::max();
   s.model.intercept = detail::get_or<bool>(model, "intercept", true, "model");
-  s.model.l2 = detail::get_or<double>(model, "l2", 0.0, "model");
-  s.model.l1 = detail::get_or<double>(model, "l1", 0.0, "model");
-  s.model.max_iterations = detail::get_or<int>(model, "max_iterations", 100, "model");
-  s.model.tolerance = detail::get_or<double>(model, "tolerance", 1e-10, "model");
+  s.model.l2 = detail::in_range<double>(model, "l2", 0.0, "model", 0.0, big);
+  s.model.l1 = detail::in_range<double>(model, "l1", 0.0, "model", 0.0, big);
+  s.model.max_iterations = detail::in_range<int>(model, "max_iterations", 100, "model", 1, 1000000);
+  s.model.tolerance = detail::in_range<double>(model, "tolerance", 1e-10, "model", 0.0, 1.0, true);
   s.model.standardize = detail::get_or<bool>(model, "standardize", false, "model");
-  s.model.k = detail::get_or<index_t>(model, "k", 8, "model");
+  s.model.k = detail::in_range<index_t>(model, "k", 8, "model", 1, std::numeric_limits<index_t>::max());
   s.model.seed = detail::get_or<std::uint64_t>(model, "seed", 1, "model");
   if (!s.model.is_kmeans()) static_cast<void>(s.model.glm_family());  // validates family and link now
   return s;
 }
 
 inline spec load_spec(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) amalur::detail::fail<value_error>("cannot open spec '", path, "'");
+  const std::string text = io::read_file(path, "spec");
   spec_json j;
   try {
-    j = spec_json::parse(in);
+    j = spec_json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     amalur::detail::fail<value_error>("spec '", path, "' is not valid JSON: ", e.what());
   }
@@ -281,8 +335,10 @@ inline io::table load_table(const spec& s, const std::string& name, double& mega
   for (std::size_t k = 0; k < paths.size(); ++k) {
     if (keep && !keep(k)) continue;
     const auto full = (s.directory / paths[k]).string();
-    megabytes += std::filesystem::exists(full) ? static_cast<double>(std::filesystem::file_size(full)) / 1e6 : 0;
-    parts.push_back(io::read_csv(full, name));
+    parts.push_back(io::read_csv(full, name));  // a file_error names the path first
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(full, ec);
+    if (!ec) megabytes += static_cast<double>(size) / 1e6;
   }
   if (parts.empty()) amalur::detail::fail<value_error>("table '", name, "': no part to read");
   return parts.size() == 1 ? std::move(parts[0]) : union_of(parts, name);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "amalur/io/files.hpp"
 #include "amalur/io/table.hpp"
 
 namespace amalur::io {
@@ -133,13 +134,10 @@ inline table parse_csv(const std::string& text, const std::string& name = "table
   return t;
 }
 
-/// Reads a CSV file into a table named `name`.
+/// Reads a CSV file into a table named `name` (a file_error names the path
+/// and the reason when it cannot be read).
 inline table read_csv(const std::string& path, const std::string& name) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) amalur::detail::fail<value_error>("cannot open CSV file '", path, "'");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return parse_csv(buffer.str(), name);
+  return parse_csv(read_file(path, "CSV file for table '" + name + "'"), name);
 }
 
 }  // namespace amalur::io

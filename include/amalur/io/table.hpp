@@ -60,7 +60,7 @@ struct table {
   }
   const column& at(const std::string& column_name) const {
     if (const column* c = find(column_name)) return *c;
-    detail::fail<value_error>("table '", name, "' has no column '", column_name, "'");
+    amalur::detail::fail<value_error>("table '", name, "' has no column '", column_name, "'");
   }
 };
 

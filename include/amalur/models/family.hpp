@@ -55,6 +55,19 @@ class family {
   /// The dispersion is estimated (Gaussian, Gamma) or fixed at 1.
   bool estimates_dispersion() const { return kind_ == family_kind::gaussian || kind_ == family_kind::gamma; }
 
+  /// Throws when the labels leave nothing to fit: one class for binomial,
+  /// all zero for Poisson (the maximum-likelihood intercept is infinite).
+  /// `name` names the label in the message.
+  template <class Vector>
+  void check_not_degenerate(const Vector& y, const std::string& name) const {
+    if (y.size() == 0) detail::fail<value_error>("label '", name, "' has no rows to train on");
+    if (kind_ == family_kind::binomial && (y.array() == y[0]).all())
+      detail::fail<value_error>("label '", name, "' has one class only (every row is ", y[0],
+                                "): a binomial model has nothing to separate");
+    if (kind_ == family_kind::poisson && (y.array() == 0.0).all())
+      detail::fail<value_error>("label '", name, "' is 0 in every row: a poisson model's intercept would be -infinity");
+  }
+
   /// Throws when a label lies outside the family's support.
   void check_label(double y, index_t row) const {
     if (!std::isfinite(y)) detail::fail<value_error>("label at row ", row, " is not finite");

@@ -380,6 +380,7 @@ class glm_problem {
     if (offset.size() != 0 && offset.size() != n)
       detail::fail<dimension_error>("glm: offset has ", offset.size(), " entries but the design has ", n, " rows");
     for (index_t i = 0; i < n; ++i) spec.family().check_label(y[i], i);
+    spec.family().check_not_degenerate(y, "y");
     w_ = weights.size() ? weights : Eigen::VectorXd::Ones(n);
     for (index_t i = 0; i < n; ++i)
       if (!(w_[i] >= 0) || !std::isfinite(w_[i]))

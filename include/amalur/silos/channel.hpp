@@ -131,7 +131,9 @@ class channel {
       record(from, rank(), m, bytes.size());
       const bool wanted = std::find(expected.begin(), expected.end(), m.kind) != expected.end();
       if (skip_others && !wanted) continue;
-      if (m.kind == kind::error) throw party_input_error(name(from), m.texts.empty() ? "failed" : m.texts[0]);
+      if (m.kind == kind::error)
+        throw party_input_error(name(from), m.texts.empty() ? "failed" : m.texts[0],
+                                m.texts.size() > 1 && m.texts[1] == "4" ? 4 : 2);
       if (m.kind == kind::shutdown && !wanted)
         throw shutdown_requested{static_cast<int>(m.numbers.empty() ? 5 : m.value())};
       if (!wanted)

@@ -8,13 +8,14 @@
 #include <iostream>
 #include <thread>
 
+#include "amalur/io/files.hpp"
 #include "amalur/silos/channel.hpp"
 #include "amalur/silos/placement.hpp"
 #include "amalur/silos/thread_transport.hpp"
 
 namespace amalur::silos {
 
-constexpr int exit_bad_input = 2, exit_silo_failure = 5;
+constexpr int exit_bad_input = 2, exit_file_error = 4, exit_silo_failure = 5;
 
 /// Runs `body` (returning an exit code) as rank 0, then ends every silo with that code.
 template <class Body>
@@ -25,6 +26,12 @@ int run_aggregator(channel& ch, Body&& body, std::ostream& err = std::cerr) {
   } catch (const silo_failure& e) {
     err << "amalur: " << e.what() << std::endl;
     ch.raw().abort(exit_silo_failure);
+  } catch (const party_input_error& e) {
+    err << "amalur: " << e.what() << std::endl;
+    code = e.code();
+  } catch (const io::file_error& e) {
+    err << "amalur: " << e.what() << std::endl;
+    code = exit_file_error;
   } catch (const std::exception& e) {
     err << "amalur: " << e.what() << std::endl;
     code = exit_bad_input;
@@ -53,7 +60,8 @@ int run_silo(channel& ch, Body&& body, std::ostream& err = std::cerr) {
     } catch (const injected_death&) {
       throw;
     } catch (const std::exception& e) {  // its own bad input: the aggregator reports it, naming this silo
-      ch.send(0, message::of(kind::error, std::vector<std::string>{e.what()}));
+      const bool file = dynamic_cast<const io::file_error*>(&e) != nullptr;
+      ch.send(0, message::of(kind::error, std::vector<std::string>{e.what(), file ? "4" : "2"}));
       return ch.await_shutdown();
     }
   } catch (const silo_failure& e) {

@@ -347,10 +347,11 @@ inline glm spec_model(const integration::spec& s) {
       .tolerance(s.model.tolerance);
 }
 
-inline label_block labels_of(const Eigen::VectorXd& y, const family& f) {
+inline label_block labels_of(const Eigen::VectorXd& y, const family& f, const std::string& name,
+                             bool whole_label) {
   label_block out{y, Eigen::VectorXd::Ones(y.size()), Eigen::VectorXd(), static_cast<double>(y.size())};
   for (index_t i = 0; i < y.size(); ++i) f.check_label(y[i], i);
-  if (y.size() == 0) amalur::detail::fail<value_error>("glm: no target rows to train on");
+  if (whole_label) f.check_not_degenerate(y, name);  // a horizontal silo holds only part of the label
   return out;
 }
 }  // namespace detail
@@ -358,6 +359,7 @@ inline label_block labels_of(const Eigen::VectorXd& y, const family& f) {
 /// Trains the spec's GLM in silo mode. Every party calls it; rank 0 gets the report.
 inline std::optional<train_report> train(channel& ch, const integration::spec& s) {
   const placement pl = plan(s);
+  if (s.label.empty()) amalur::detail::fail<value_error>("spec: train needs a \"label\"");
   const glm model = detail::spec_model(s);
   const auto start = detail::clock::now();
   party_state me;
@@ -373,7 +375,7 @@ inline std::optional<train_report> train(channel& ch, const integration::spec& s
     column_block block{me.design ? &me.design->matrix : nullptr, ch.is_aggregator() && s.model.intercept,
                        me.rows.rows, scaled ? &*scaled : nullptr};
     std::optional<label_block> labels;
-    if (ch.is_aggregator()) labels = detail::labels_of(me.labels, model.family());
+    if (ch.is_aggregator()) labels = detail::labels_of(me.labels, model.family(), s.label, true);
     index_t parameters = block.size();
     parameters = static_cast<index_t>(all_sum(ch, static_cast<double>(parameters), kind::count));
     vertical_fit fit = fit_vertical(ch, model, block, labels ? &*labels : nullptr, parameters);
@@ -432,7 +434,7 @@ inline std::optional<train_report> train(channel& ch, const integration::spec& s
     if (s.model.standardize && !ch.is_aggregator()) scaled.emplace(me.design->matrix, mean, scale);
     std::optional<row_block> rows;
     if (!ch.is_aggregator()) {
-      const label_block l = detail::labels_of(me.labels, model.family());
+      const label_block l = detail::labels_of(me.labels, model.family(), s.label, false);
       rows = row_block{&me.design->matrix, l.y, l.weights, l.offset, scaled ? &*scaled : nullptr};
     }
     glm_fit fit = fit_horizontal(ch, model, rows ? &*rows : nullptr, parameters, me.total_rows);
@@ -458,11 +460,18 @@ inline std::optional<train_report> train(channel& ch, const integration::spec& s
   return report;
 }
 
+/// Rank 0's prediction: the linear predictor per target row, and the base
+/// table's row each target row comes from.
+struct prediction {
+  Eigen::VectorXd eta;
+  std::vector<index_t> base_rows;
+};
+
 /// The linear predictor of a trained model over a vertical split: each silo
 /// applies its block of coefficients to its own columns and sends its
 /// partial predictor; rank 0 adds them up. `model` only at rank 0.
-inline std::optional<Eigen::VectorXd> predict_link(channel& ch, const integration::spec& s,
-                                                   const model_coefficients* model) {
+inline std::optional<prediction> predict_link(channel& ch, const integration::spec& s,
+                                              const model_coefficients* model) {
   const placement pl = plan(s);
   if (pl.mode == split::horizontal)
     amalur::detail::fail<value_error>("silo mode: in a horizontal split each silo holds all columns of its rows, so "
@@ -489,7 +498,7 @@ inline std::optional<Eigen::VectorXd> predict_link(channel& ch, const integratio
   Eigen::VectorXd eta = sum_at_aggregator(ch, block.times(beta), kind::partial_predictor).col(0);
   if (!ch.is_aggregator()) return std::nullopt;
   eta.array() += model->intercept;
-  return eta;
+  return prediction{std::move(eta), me.rows.row_of.at(s.base)};
 }
 
 }  // namespace amalur::silos

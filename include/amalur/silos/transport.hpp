@@ -16,15 +16,18 @@ class silo_failure : public error {
   using error::error;
 };
 
-/// A party found its own input bad (exit 2); `party` names it.
+/// A party found its own input bad (exit 2) or could not read a file
+/// (exit 4); `party` names it.
 class party_input_error : public error {
  public:
-  party_input_error(std::string party, const std::string& what)
-      : error("silo '" + party + "': " + what), party_(std::move(party)) {}
+  party_input_error(std::string party, const std::string& what, int code = 2)
+      : error("silo '" + party + "': " + what), party_(std::move(party)), code_(code) {}
   const std::string& party() const { return party_; }
+  int code() const { return code_; }
 
  private:
   std::string party_;
+  int code_;
 };
 
 /// The aggregator ended the run; every party ends with `code`.

@@ -1,0 +1,98 @@
+#pragma once
+// Files the program reads and writes (target amalur::io). A file that cannot
+// be opened, read or written is a file_error (the program's exit 4), naming
+// the path and the reason; content that was read but is wrong stays a
+// value_error (exit 2). Outputs are written whole or not at all: into a
+// temporary file beside the target, flushed to disk, then renamed over it,
+// so a failed run leaves an existing output byte-identical.
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "amalur/core/error.hpp"
+
+namespace amalur::io {
+
+/// A file could not be opened, read, written or recognised.
+class file_error : public error {
+ public:
+  using error::error;
+};
+
+namespace detail {
+[[noreturn]] inline void fail_file(const std::string& what, const std::string& path, const std::string& reason) {
+  throw file_error(what + " '" + path + "': " + reason);
+}
+}  // namespace detail
+
+/// The whole file as bytes; `what` names it in errors ("CSV file", "spec").
+inline std::string read_file(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) detail::fail_file("cannot read " + what, path, "it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) detail::fail_file("cannot open " + what, path, std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) detail::fail_file("cannot read " + what, path, std::strerror(errno));
+  return buffer.str();
+}
+
+/// Writes `content` to `path` atomically (temporary file, fsync, rename).
+inline void write_file_atomically(const std::string& path, const std::string& content, const std::string& what) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) detail::fail_file("cannot write " + what, path, "it is a directory");
+  const fs::path target(path);
+  const fs::path directory = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  if (!fs::is_directory(directory, ec))
+    detail::fail_file("cannot write " + what, path, "the directory '" + directory.string() + "' does not exist");
+  std::string temp = (directory / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  std::vector<char> name(temp.begin(), temp.end());
+  name.push_back('\0');
+  const int fd = ::mkstemp(name.data());
+  if (fd < 0) detail::fail_file("cannot write " + what, path, std::strerror(errno));
+  temp = name.data();
+  auto fail = [&](int code) {
+    ::close(fd);
+    ::unlink(temp.c_str());
+    detail::fail_file("cannot write " + what, path, std::strerror(code));
+  };
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(errno);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) fail(errno);
+  ::fchmod(fd, 0644);
+  if (::close(fd) != 0) {
+    ::unlink(temp.c_str());
+    detail::fail_file("cannot write " + what, path, std::strerror(errno));
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    const int code = errno;
+    ::unlink(temp.c_str());
+    detail::fail_file("cannot write " + what, path, std::strerror(code));
+  }
+}
+
+/// True when two paths name the same file (or would, once created).
+inline bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec1, ec2;
+  const auto ca = std::filesystem::weakly_canonical(a, ec1), cb = std::filesystem::weakly_canonical(b, ec2);
+  return !ec1 && !ec2 && ca == cb;
+}
+
+}  // namespace amalur::io

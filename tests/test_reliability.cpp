@@ -1,0 +1,195 @@
+// Reliability through the program: no silent wrong answer (unknown spec keys,
+// wrong types and ranges, a feature listed twice, degenerate labels,
+// impossible dates) and no lost file (atomic outputs, exit 4 for files,
+// no model from a failed run, inputs never overwritten).
+
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+fs::path scratch(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("amalur-reliability-" + std::to_string(::getpid())) / name;
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct result {
+  int status = -1;
+  std::string out, err;
+};
+
+/// Runs the program in `dir` (a shell prefix such as "ulimit -f 0;" may come first).
+result run(const fs::path& dir, const std::string& args, const std::string& prefix = "") {
+  const std::string command = "cd " + dir.string() + " && " + prefix + " " + AMALUR_CLI + " " + args +
+                              " > stdout.txt 2> stderr.txt";
+  result r;
+  r.status = WEXITSTATUS(std::system(("bash -c '" + command + "'").c_str()));
+  r.out = slurp(dir / "stdout.txt");
+  r.err = slurp(dir / "stderr.txt");
+  return r;
+}
+
+/// A small valid binomial spec over t.csv (and u.csv, joined inner).
+json base_spec(const fs::path& dir) {
+  std::ofstream(dir / "t.csv") << "id,x,c,y,n,when\n"
+                                  "1,0.5,a,0,3,2001-01-01 06:30\n2,1.5,b,1,0,2001-01-02 07:00\n"
+                                  "3,2.5,a,1,2,2001-01-03 08:15\n4,0.1,b,0,5,2001-01-04 09:45\n"
+                                  "5,3.1,a,1,1,2001-01-05 10:00\n6,0.9,b,0,4,2001-01-06 11:30\n"
+                                  "7,2.2,a,0,2,2001-01-07 12:00\n8,1.1,b,1,0,2001-01-08 13:00\n";
+  std::ofstream(dir / "u.csv") << "id,z\n1,3\n2,1\n3,4\n4,1\n5,5\n6,9\n8,2\n";
+  return json::parse(R"({"tables": {"t": {"path": "t.csv"}, "u": {"path": "u.csv"}}, "base": "t",
+      "joins": [{"table": "u", "kind": "inner", "on": [["id", "id"]]}],
+      "features": [{"column": "t.x"}, {"column": "u.z"}],
+      "label": {"column": "t.y"}, "model": {"family": "binomial", "l2": 0.1}})");
+}
+
+void write(const fs::path& p, const json& j) { std::ofstream(p) << j.dump(1); }
+
+}  // namespace
+
+TEST_CASE("spec: unknown keys, wrong types and out-of-range values name the path and the value", "[reliability]") {
+  const auto dir = scratch("spec");
+  auto fails = [&](const std::function<void(json&)>& change, const std::string& text) {
+    json j = base_spec(dir);
+    change(j);
+    write(dir / "s.json", j);
+    const result r = run(dir, "train s.json");
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains(text));
+  };
+  fails([](json& j) { j["model"]["familly"] = "gaussian"; }, "unknown key 'model.familly' (did you mean 'family'?)");
+  fails([](json& j) { j["join"] = j["joins"]; j.erase("joins"); }, "unknown key 'join' (did you mean 'joins'?)");
+  fails([](json& j) { j["joins"][0]["unmatch"] = "error"; }, "'joins[0].unmatch' (did you mean 'unmatched'?)");
+  fails([](json& j) { j["features"][1]["encodng"] = "onehot"; }, "features[1].encodng");
+  fails([](json& j) { j["tables"]["t"]["pth"] = "x"; }, "tables.t.pth");
+  fails([](json& j) { j["model"]["max_iterations"] = 1e10; }, "model.max_iterations is out of range: 10000000000.0");
+  fails([](json& j) { j["model"]["max_iterations"] = 2.7; }, "model.max_iterations must be a whole number, got 2.7");
+  fails([](json& j) { j["model"]["l2"] = -1; }, "model.l2 is out of range: -1");
+  fails([](json& j) { j["model"]["tolerance"] = 0; }, "model.tolerance is out of range: 0");
+  fails([](json& j) { j["model"]["intercept"] = "yes"; }, "model.intercept must be true or false, got \"yes\"");
+  fails([](json& j) { j["features"].push_back({{"column", "t.x"}}); }, "the feature 't.x' is listed twice");
+}
+
+TEST_CASE("labels that leave nothing to fit are exit 2 naming the label", "[reliability]") {
+  const auto dir = scratch("labels");
+  json j = base_spec(dir);
+  std::ofstream(dir / "t.csv") << "id,x,c,y,n,when\n1,0.5,a,1,0,x\n2,1.5,b,1,0,x\n3,2.5,a,1,0,x\n";
+  write(dir / "s.json", j);
+  result r = run(dir, "train s.json");
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Catch::Contains("label 't.y' has one class only"));
+  j["model"] = {{"family", "poisson"}};
+  j["label"] = {{"column", "t.n"}};
+  write(dir / "s.json", j);
+  r = run(dir, "train s.json");
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Catch::Contains("label 't.n' is 0 in every row"));
+}
+
+TEST_CASE("dates: the calendar and the clock are checked; a missing time only matters for the hour", "[reliability]") {
+  const auto dir = scratch("dates");
+  json j = base_spec(dir);
+  j["features"] = {{{"column", "t.when"}, {"derive", "weekday"}, {"encoding", "onehot"}}};
+  write(dir / "s.json", j);
+  CHECK(run(dir, "explain s.json").status == 0);
+  auto with_date = [&](const std::string& date, const std::string& part) {
+    std::ofstream(dir / "t.csv") << "id,x,c,y,n,when\n1,0.5,a,0,3," << date << "\n2,1.5,b,1,0,2001-01-02 07:00\n";
+    j["features"] = {{{"column", "t.when"}, {"derive", part}}};
+    write(dir / "s.json", j);
+    return run(dir, "explain s.json");
+  };
+  CHECK_THAT(with_date("2001-02-30 10:00", "weekday").err, Catch::Contains("no such day in that month"));
+  CHECK_THAT(with_date("2001-01-01 99:00", "hour").err, Catch::Contains("the hour is past 23"));
+  CHECK_THAT(with_date("2001-01-01", "hour").err, Catch::Contains("the hour is needed but the value has no time"));
+  CHECK(with_date("2004-02-29", "weekday").status == 0);  // a leap day, no time needed
+  CHECK(with_date("2001-02-29 10:00", "month").status == 2);
+}
+
+TEST_CASE("files: atomic outputs, exit 4, no model from a failed run, inputs never overwritten", "[reliability]") {
+  const auto dir = scratch("files");
+  json j = base_spec(dir);
+  write(dir / "s.json", j);
+  REQUIRE(run(dir, "train s.json --output model.json").status == 0);
+  const std::string good = slurp(dir / "model.json");
+  REQUIRE(json::parse(good)["format"] == "amalur-model");
+
+  // Failed runs leave the existing model byte-identical.
+  json bad = j;
+  bad["features"].push_back({{"column", "t.c"}});  // text without onehot: exit 2
+  write(dir / "bad.json", bad);
+  CHECK(run(dir, "train bad.json --output model.json").status == 2);
+  json slow = j;
+  slow["model"] = {{"family", "binomial"}, {"l2", 0.1}, {"max_iterations", 1}};
+  write(dir / "slow.json", slow);
+  CHECK(run(dir, "train slow.json --output model.json").status == 3);
+  // A write past the file size limit (stderr is a file too, so only the status is read back).
+  CHECK(run(dir, "train s.json --output model.json", "ulimit -f 0;").status == 4);
+  CHECK(slurp(dir / "model.json") == good);
+  for (const auto& entry : fs::directory_iterator(dir))
+    CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);  // no temporary left behind
+
+  // Missing directory, a directory as the output, an input as the output.
+  const result nowhere = run(dir, "train s.json --output nowhere/model.json");
+  CHECK(nowhere.status == 4);
+  CHECK_THAT(nowhere.err, Catch::Contains("cannot write model 'nowhere/model.json'") &&
+                              Catch::Contains("the directory 'nowhere' does not exist"));
+  fs::create_directories(dir / "adir");
+  CHECK_THAT(run(dir, "train s.json --output adir").err, Catch::Contains("it is a directory"));
+  const result over = run(dir, "train s.json --output t.csv");
+  CHECK(over.status == 2);
+  CHECK_THAT(over.err, Catch::Contains("is one of this run's input files"));
+
+  // Unreadable inputs are exit 4, named.
+  const result missing = run(dir, "train nothere.json");
+  CHECK(missing.status == 4);
+  CHECK_THAT(missing.err, Catch::Contains("cannot open spec 'nothere.json'"));
+  json dir_table = j;
+  dir_table["tables"]["u"]["path"] = "adir";
+  write(dir / "d.json", dir_table);
+  const result directory = run(dir, "train d.json");
+  CHECK(directory.status == 4);
+  CHECK_THAT(directory.err, Catch::Contains("table 'u'") && Catch::Contains("it is a directory"));
+}
+
+TEST_CASE("predict: --output, the base table's row per prediction, no label needed; --version", "[reliability]") {
+  const auto dir = scratch("predict");
+  json j = base_spec(dir);
+  write(dir / "s.json", j);
+  REQUIRE(run(dir, "train s.json --output model.json").status == 0);
+  j.erase("label");
+  write(dir / "nolabel.json", j);
+  const result p = run(dir, "predict model.json nolabel.json --output predictions.csv");
+  REQUIRE(p.status == 0);
+  std::istringstream lines(slurp(dir / "predictions.csv"));
+  std::string line;
+  std::getline(lines, line);
+  CHECK(line == "row,linear_predictor,prediction");
+  std::vector<int> rows;
+  while (std::getline(lines, line)) rows.push_back(std::stoi(line.substr(0, line.find(','))));
+  CHECK(rows == std::vector<int>{0, 1, 2, 3, 4, 5, 7});  // id 7 (row 6) has no match in the inner join
+  CHECK(run(dir, "predict model.json nolabel.json --output model.json").status == 2);
+  CHECK(run(dir, "explain nolabel.json").status == 0);
+  const result v = run(dir, "--version");
+  CHECK(v.status == 0);
+  CHECK_THAT(v.out, Catch::Contains("amalur 0.1.0"));
+}
