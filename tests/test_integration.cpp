@@ -81,7 +81,10 @@ TEST_CASE("inner join and the drop policy remove unmatched rows; error names the
   }
   join_spec strict{"customers", "c", join_kind::left, {{"customer", "key"}}, integration::unmatched_policy::error};
   CHECK_THROWS_WITH(integration::join(t, "orders", {strict}),
-                    Catch::Contains("target row 2 with key 'z' has no match in table 'customers'"));
+                    Catch::Contains("join 'c': key 'z' of orders data row 2 has no match in table 'customers'"));
+  // The policy holds for inner joins too: no silent drop.
+  join_spec strict_inner{"customers", "c", join_kind::inner, {{"customer", "key"}}, integration::unmatched_policy::error};
+  CHECK_THROWS_WITH(integration::join(t, "orders", {strict_inner}), Catch::Contains("key 'z' of orders data row 2"));
 }
 
 TEST_CASE("full outer join appends the rows only the joined table has", "[integration]") {

@@ -171,6 +171,64 @@ TEST_CASE("files: atomic outputs, exit 4, no model from a failed run, inputs nev
   CHECK_THAT(directory.err, Catch::Contains("table 'u'") && Catch::Contains("it is a directory"));
 }
 
+TEST_CASE("train prints standard errors keyed like the coefficients, metrics, and warnings", "[reliability]") {
+  const auto dir = scratch("output");
+  json j = base_spec(dir);
+  j["model"] = {{"family", "binomial"}};
+  j["joins"][0]["kind"] = "left";  // keeps id 7, so the classes overlap in t.x
+  j["features"] = {{{"column", "t.x"}}};
+  write(dir / "s.json", j);
+  result r = run(dir, "train s.json");
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  json out = json::parse(r.out);
+  CHECK(out["standard_errors"].contains("t.x"));
+  CHECK(out["standard_errors"]["intercept"].get<double>() > 0);
+  CHECK(out["metrics"]["accuracy"].get<double>() >= 0.5);
+  CHECK(out["metrics"]["auc"].get<double>() > 0.5);
+  CHECK(out["metrics"]["log_loss"].get<double>() > 0);
+  CHECK(out["metrics"]["deviance_explained"].get<double>() > 0);
+  j["model"] = {{"family", "binomial"}, {"l2", 0.1}};
+  write(dir / "s.json", j);
+  out = json::parse(run(dir, "train s.json").out);
+  CHECK_THAT(out["standard_errors"].get<std::string>(), Catch::Contains("penalized"));
+  j["model"] = {{"family", "gaussian"}};
+  j["label"] = {{"column", "t.x"}};
+  j["features"] = {{{"column", "t.x"}}, {{"column", "t.id"}, {"encoding", "onehot"}}, {{"column", "u.z"}}};
+  write(dir / "s.json", j);
+  r = run(dir, "train s.json");
+  CHECK_THAT(r.err, Catch::Contains("warning: the feature 't.x' is the label column") &&
+                        Catch::Contains("warning: the one-hot feature 't.id' has"));
+  j["joins"][0]["kind"] = "left";
+  std::ofstream(dir / "u2.csv") << "id,z\n100,1\n";
+  j["tables"]["u"]["path"] = "u2.csv";
+  j["features"] = {{{"column", "t.n"}}};
+  write(dir / "s.json", j);
+  r = run(dir, "train s.json");
+  CHECK(r.status == 0);
+  CHECK_THAT(r.err, Catch::Contains("warning: no row matched in join 'u'"));
+  out = json::parse(r.out);
+  CHECK(out["metrics"].contains("rmse"));
+  CHECK(out["metrics"].contains("r_squared"));
+}
+
+TEST_CASE("a link the family does not have, and an unmatched key under an inner join with \"error\"",
+          "[reliability]") {
+  const auto dir = scratch("links");
+  json j = base_spec(dir);
+  j["model"] = {{"family", "gaussian"}, {"link", "logit"}};
+  write(dir / "s.json", j);
+  result r = run(dir, "train s.json");
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Catch::Contains("the logit link is not available for the gaussian family (identity, log, inverse)"));
+  j = base_spec(dir);
+  j["joins"][0]["unmatched"] = "error";
+  write(dir / "s.json", j);
+  r = run(dir, "train s.json");
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Catch::Contains("join 'u': key '7' of t data row 6 has no match"));
+}
+
 TEST_CASE("predict: --output, the base table's row per prediction, no label needed; --version", "[reliability]") {
   const auto dir = scratch("predict");
   json j = base_spec(dir);

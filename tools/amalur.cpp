@@ -63,6 +63,40 @@ json cost_json(const dynamic_normalized_matrix<double>& t) {
 
 json glm_json(const glm_fit& fit, const std::vector<std::string>& names);
 
+/// Training metrics: deviance explained for every family (against the
+/// intercept-only model's deviance), accuracy, AUC and log loss for
+/// binomial, RMSE and R^2 for gaussian.
+json metrics_json(const family& f, const Eigen::VectorXd& y, const Eigen::VectorXd& eta) {
+  const index_t n = y.size();
+  Eigen::VectorXd mu(n);
+  for (index_t i = 0; i < n; ++i) mu[i] = f.mean(eta[i]);
+  const double mean = y.mean();
+  double dev = 0, null_dev = 0;
+  for (index_t i = 0; i < n; ++i) {
+    dev += f.unit_deviance(y[i], mu[i]);
+    null_dev += f.unit_deviance(y[i], mean);
+  }
+  json out;
+  out["deviance_explained"] = null_dev > 0 ? 1 - dev / null_dev : 0.0;
+  if (f.kind() == family_kind::binomial) {
+    out["accuracy"] = metrics::accuracy(y, mu);
+    const bool both = (y.array() == 1.0).any() && (y.array() == 0.0).any();
+    out["auc"] = both ? json(metrics::auc(y, mu)) : json(nullptr);
+    double loss = 0;
+    for (index_t i = 0; i < n; ++i) {
+      const double p = std::clamp(mu[i], 1e-15, 1 - 1e-15);
+      loss -= y[i] * std::log(p) + (1 - y[i]) * std::log(1 - p);
+    }
+    out["log_loss"] = loss / static_cast<double>(n);
+  }
+  if (f.kind() == family_kind::gaussian) {
+    const double rss = (y - mu).squaredNorm(), tss = (y.array() - mean).matrix().squaredNorm();
+    out["rmse"] = std::sqrt(rss / static_cast<double>(n));
+    out["r_squared"] = tss > 0 ? 1 - rss / tss : 0.0;
+  }
+  return out;
+}
+
 template <class Design>
 json fit_json(const integration::spec& s, const integration::prepared& p, const Design& x, double& fit_seconds,
               bool& converged) {
@@ -96,7 +130,9 @@ json fit_json(const integration::spec& s, const integration::prepared& p, const 
   const glm_fit fit = model.fit(x, p.labels);
   fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   converged = fit.converged;
-  return glm_json(fit, names);
+  json fitted = glm_json(fit, names);
+  fitted["metrics"] = metrics_json(fit.family, p.labels, fit.predict_link(x));
+  return fitted;
 }
 
 json glm_json(const glm_fit& fit, const std::vector<std::string>& names) {
@@ -110,7 +146,10 @@ json glm_json(const glm_fit& fit, const std::vector<std::string>& names) {
   if (fit.standard_errors.size()) {
     json se = json::object();
     for (std::size_t k = 0; k < names.size(); ++k) se[names[k]] = fit.standard_errors[static_cast<index_t>(k)];
+    if (fit.has_intercept && std::isfinite(fit.intercept_standard_error)) se["intercept"] = fit.intercept_standard_error;
     out["standard_errors"] = se;
+  } else {
+    out["standard_errors"] = "not computed: the fit is penalized (l2 or l1), so classical standard errors do not apply";
   }
   out["iterations"] = fit.iterations;
   out["converged"] = fit.converged;
@@ -119,6 +158,29 @@ json glm_json(const glm_fit& fit, const std::vector<std::string>& names) {
   out["log_likelihood"] = fit.log_likelihood;
   out["objective"] = fit.objective;
   return out;
+}
+
+/// Warnings on stderr (the run goes on): a join where no row matched, a
+/// feature that is the label column, a one-hot feature with more levels than
+/// a tenth of the rows.
+void warn_about(const integration::spec& s, const integration::prepared& p) {
+  for (const auto& [alias, matched] : p.rows.matched)
+    if (matched == 0) std::cerr << "amalur: warning: no row matched in join '" << alias << "'\n";
+  if (!s.label.empty()) {
+    const auto label = p.rows.resolve(s.label);
+    for (const auto& f : s.features)
+      if (f.coalesce.empty() && f.derive.empty() && p.rows.resolve(f.column) == label)
+        std::cerr << "amalur: warning: the feature '" << f.column << "' is the label column\n";
+  }
+  for (const auto& f : s.features) {
+    if (!f.onehot) continue;
+    const std::string prefix = integration::feature_key(f) + "=";
+    const auto levels = std::count_if(p.design->names.begin(), p.design->names.end(),
+                                      [&](const std::string& n) { return n.rfind(prefix, 0) == 0; });
+    if (levels > p.rows.rows / 10)
+      std::cerr << "amalur: warning: the one-hot feature '" << integration::feature_key(f) << "' has " << levels
+                << " levels for " << p.rows.rows << " rows\n";
+  }
 }
 
 void write_model(const std::string& output, json model, const std::vector<std::string>& names,
@@ -138,6 +200,7 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   integration::prepared p;
   integration::prepare(s, p, s.model.intercept && !s.model.is_kmeans(), !s.label.empty());
   auto& t = p.design->matrix;
+  warn_about(s, p);
   json out;
   out["n_rows"] = t.rows();
   out["n_features"] = t.cols();
@@ -258,6 +321,7 @@ json silo_train_json(const silos::train_report& r, const silos::channel& ch, con
   out["strategy"] = "factorized";
   out["split"] = silos::name_of(r.mode);
   out.update(glm_json(r.fit, r.names));
+  out["metrics"] = "not computed in silo mode: the rows' predictions stay with the parties";
   out["seconds"] = {{"load", r.load_seconds}, {"prepare", r.prepare_seconds}, {"fit", r.fit_seconds}};
   if (r.mode == silos::split::vertical) out["conjugate_gradient_steps"] = r.conjugate_gradient_steps;
   json parties = json::object();

@@ -39,6 +39,7 @@ struct integrated_rows {
   std::map<std::string, const io::table*> tables;         // alias -> its table
   std::map<std::string, std::vector<index_t>> row_of;     // alias -> source row per target row, or none
   std::map<std::string, index_t> unmatched;               // join alias -> target rows it left unmatched
+  std::map<std::string, index_t> matched;                 // join alias -> target rows that found a match
 
   const io::table& table_of(const std::string& alias) const {
     const auto it = tables.find(alias);
@@ -146,19 +147,24 @@ void apply_join(integrated_rows& out, const join_spec& j, const std::string& ali
   std::vector<index_t> joined;
   joined.reserve(static_cast<std::size_t>(out.rows));
   std::vector<char> right_used(right ? static_cast<std::size_t>(right->rows) : 0, 0);
-  index_t unmatched = 0;
+  index_t unmatched = 0, matched_rows = 0;
   for (index_t i = 0; i < out.rows; ++i) {
     auto keep = [&](index_t right_row) {
       for (const auto& a : out.aliases) next[a].push_back(out.row_of[a][static_cast<std::size_t>(i)]);
       joined.push_back(right_row);
       if (right && right_row != none) right_used[static_cast<std::size_t>(right_row)] = 1;
     };
-    if (matches(i, keep) > 0) continue;
+    if (matches(i, keep) > 0) {
+      ++matched_rows;
+      continue;
+    }
     ++unmatched;
-    if (j.kind == join_kind::inner || j.unmatched == unmatched_policy::drop) continue;
+    // The policy holds for every join kind: "error" fails an inner join too.
     if (j.unmatched == unmatched_policy::error)
-      amalur::detail::fail<value_error>("join '", alias, "': target row ", i, " with key '", left.shown(i),
-                                        "' has no match in table '", j.table, "' (\"unmatched\": \"error\")");
+      amalur::detail::fail<value_error>("join '", alias, "': key '", left.shown(i), "' of ", out.base, " data row ",
+                                        out.row_of.at(out.base)[static_cast<std::size_t>(i)],
+                                        " has no match in table '", j.table, "' (\"unmatched\": \"error\")");
+    if (j.kind == join_kind::inner || j.unmatched == unmatched_policy::drop) continue;
     keep(none);
   }
   if (j.kind == join_kind::full && right)
@@ -172,6 +178,7 @@ void apply_join(integrated_rows& out, const join_spec& j, const std::string& ali
   out.row_of[alias] = std::move(joined);
   out.aliases.push_back(alias);
   out.unmatched[alias] = unmatched;
+  out.matched[alias] = matched_rows;
 }
 }  // namespace detail
 

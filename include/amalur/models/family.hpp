@@ -39,7 +39,22 @@ inline const char* name_of(family_kind f) {
 class family {
  public:
   explicit family(family_kind kind) : family(kind, canonical(kind)) {}
-  family(family_kind kind, link_kind link) : kind_(kind), link_(link) {}
+  /// The links each family allows are R's (among identity, logit, log,
+  /// inverse); another is an error naming the family and its links, rather
+  /// than a fit that fails later for a reason that names neither.
+  family(family_kind kind, link_kind link) : kind_(kind), link_(link) {
+    const char* allowed = kind == family_kind::gaussian   ? "identity, log, inverse"
+                          : kind == family_kind::binomial ? "logit, log"
+                          : kind == family_kind::poisson  ? "log, identity"
+                                                          : "inverse, identity, log";
+    const bool ok = kind == family_kind::gaussian   ? link != link_kind::logit
+                    : kind == family_kind::binomial ? link == link_kind::logit || link == link_kind::log
+                    : kind == family_kind::poisson  ? link == link_kind::log || link == link_kind::identity
+                                                    : link != link_kind::logit;
+    if (!ok)
+      detail::fail<value_error>("the ", name_of(link), " link is not available for the ", name_of(kind), " family (",
+                                allowed, ")");
+  }
 
   family_kind kind() const { return kind_; }
   link_kind link() const { return link_; }

@@ -113,6 +113,7 @@ inline void remote_join(channel& ch, int owner, party_state& me, const integrati
       return 1;
     });
     me.rows.unmatched[alias] = static_cast<index_t>(unmatched);
+    me.rows.matched[alias] = me.rows.rows - static_cast<index_t>(unmatched);
   } else {
     const message flags = ch.receive(owner, kind::join_matches);
     if (static_cast<index_t>(flags.rows) != me.rows.rows)
