@@ -226,7 +226,56 @@ TEST_CASE("a link the family does not have, and an unmatched key under an inner 
   write(dir / "s.json", j);
   r = run(dir, "train s.json");
   CHECK(r.status == 2);
-  CHECK_THAT(r.err, Catch::Contains("join 'u': key '7' of t data row 6 has no match"));
+  CHECK_THAT(r.err, Catch::Contains("join 'u': key '7' of t data row 6 (table 't' (t.csv) line 8) has no match"));
+}
+
+TEST_CASE("CSV: BOM, duplicate headers, an open quote, non-UTF-8, and numbers that are not numbers", "[reliability]") {
+  const auto dir = scratch("csv");
+  json j = base_spec(dir);
+  write(dir / "s.json", j);
+  auto with_table = [&](const std::string& text) {
+    std::ofstream(dir / "t.csv", std::ios::binary) << text;
+    return run(dir, "train s.json");
+  };
+  const std::string rows = "1,0.5,a,0,3,x\n2,1.5,b,1,0,x\n3,2.5,a,1,2,x\n4,0.1,b,0,5,x\n5,3.1,a,1,1,x\n6,0.9,b,0,4,x\n";
+  CHECK(with_table("\xEF\xBB\xBFid,x,c,y,n,when\n" + rows).status == 0);  // the BOM is not part of "id"
+  CHECK_THAT(with_table("id,x,x,y,n,when\n" + rows).err, Catch::Contains("line 1: the header names column 'x' twice"));
+  CHECK_THAT(with_table("id,x,c,y,n,when\n1,0.5,\"open,0,3,x\n2,1.5,b,1,0,x\n").err,
+             Catch::Contains("line 2: a quoted field opened here is never closed"));
+  CHECK_THAT(with_table("id,x,c,y,n,when\n1,0.5,caf\xE9,0,3,x\n").err,
+             Catch::Contains("line 2: byte 0xe9 is not UTF-8"));
+  for (const std::string bad : {"12a", "1e400", "inf", "NaN", "\"1,500\"", "0x1A"}) {
+    const result r = with_table("id,x,c,y,n,when\n1,0.5,a,0,3,x\n2," + bad + ",b,1,0,x\n3,2.5,a,1,2,x\n");
+    INFO(bad);
+    CHECK(r.status == 2);
+    std::string shown = bad == "\"1,500\"" ? "1,500" : bad;
+    CHECK_THAT(r.err, Catch::Contains("table 't' (t.csv) line 3, column 'x': '" + shown + "' is not a number"));
+  }
+}
+
+TEST_CASE("integer keys above 2^53 compare exactly", "[reliability]") {
+  const auto dir = scratch("keys");
+  json j = base_spec(dir);
+  std::ofstream(dir / "t.csv") << "id,x,c,y,n,when\n"
+                                  "9007199254740993,0.5,a,0,3,x\n9007199254740992,1.5,b,1,0,x\n"
+                                  "9007199254740995,2.5,a,1,2,x\n9007199254740994,0.1,b,0,5,x\n";
+  std::ofstream(dir / "u.csv") << "id,z\n9007199254740993,1\n9007199254740992,2\n9007199254740995,3\n9007199254740994,4\n";
+  j["features"] = {{{"column", "u.z"}}};
+  j["label"] = {{"column", "t.n"}};
+  j["model"] = {{"family", "gaussian"}};
+  write(dir / "s.json", j);
+  REQUIRE(run(dir, "train s.json --output m.json").status == 0);
+  const result p = run(dir, "predict m.json s.json");
+  REQUIRE(p.status == 0);
+  // z = 1, 2, 3, 4 in file order: each key found its own row (through doubles two pairs would collide).
+  std::istringstream lines(p.out);
+  std::string line;
+  std::getline(lines, line);
+  std::vector<double> eta;
+  while (std::getline(lines, line)) eta.push_back(std::stod(line.substr(line.find(',') + 1)));
+  REQUIRE(eta.size() == 4);
+  CHECK(eta[0] != eta[1]);
+  CHECK(eta[2] != eta[3]);
 }
 
 TEST_CASE("predict: --output, the base table's row per prediction, no label needed; --version", "[reliability]") {

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "amalur/integration/join.hpp"
+#include "amalur/io/csv.hpp"
 #include "amalur/normalized/dynamic_normalized_matrix.hpp"
 
 namespace amalur::integration {
@@ -110,6 +111,21 @@ struct feature_values {
   std::vector<char> missing;
 };
 
+/// A column used as a number must parse in every non-empty cell: names the
+/// first that does not (file, line, column, value as written).
+[[noreturn]] inline void fail_not_number(const io::table& t, const io::column& c, const std::string& use,
+                                         const std::string& hint) {
+  for (index_t r = 0; r < c.size(); ++r) {
+    if (c.is_missing(r)) continue;
+    double ignored = 0;
+    const std::string text = c.text_at(r);
+    if (!io::parse_real(text, ignored))
+      amalur::detail::fail<value_error>(use, ": ", t.where(r), ", column '", c.name, "': '", text,
+                                        "' is not a number", hint);
+  }
+  amalur::detail::fail<value_error>(use, ": column '", c.name, "' is not numeric", hint);
+}
+
 inline feature_values values_of(const integrated_rows& rows, const std::string& qualified, const std::string& derive,
                                 bool as_text) {
   const auto [alias, column_name] = rows.resolve(qualified);
@@ -138,7 +154,8 @@ inline feature_values values_of(const integrated_rows& rows, const std::string& 
     return v;
   }
   if (c.kind == io::column_kind::text)
-    amalur::detail::fail<value_error>("feature '", qualified, "' is a text column: give \"encoding\": \"onehot\"");
+    fail_not_number(rows.table_of(alias), c, "feature '" + qualified + "'",
+                    " (a text column becomes a feature with \"encoding\": \"onehot\")");
   v.numbers = c.values;
   return v;
 }
@@ -272,8 +289,7 @@ inline Eigen::VectorXd label(const integrated_rows& rows, const std::string& qua
                              std::optional<double> threshold = std::nullopt) {
   const auto [alias, column_name] = rows.resolve(qualified);
   const io::column& c = rows.table_of(alias).at(column_name);
-  if (c.kind == io::column_kind::text)
-    amalur::detail::fail<value_error>("label '", qualified, "' is a text column; labels must be numbers");
+  if (c.kind == io::column_kind::text) detail::fail_not_number(rows.table_of(alias), c, "label '" + qualified + "'", "");
   const auto& row_of = rows.row_of.at(alias);
   Eigen::VectorXd y(rows.rows);
   for (index_t i = 0; i < rows.rows; ++i) {

@@ -161,9 +161,12 @@ void apply_join(integrated_rows& out, const join_spec& j, const std::string& ali
     ++unmatched;
     // The policy holds for every join kind: "error" fails an inner join too.
     if (j.unmatched == unmatched_policy::error)
-      amalur::detail::fail<value_error>("join '", alias, "': key '", left.shown(i), "' of ", out.base, " data row ",
-                                        out.row_of.at(out.base)[static_cast<std::size_t>(i)],
-                                        " has no match in table '", j.table, "' (\"unmatched\": \"error\")");
+    {
+      const index_t row = out.row_of.at(out.base)[static_cast<std::size_t>(i)];
+      amalur::detail::fail<value_error>("join '", alias, "': key '", left.shown(i), "' of ", out.base, " data row ", row,
+                                        " (", out.table_of(out.base).where(row), ") has no match in table '", j.table,
+                                        "' (\"unmatched\": \"error\")");
+    }
     if (j.kind == join_kind::inner || j.unmatched == unmatched_policy::drop) continue;
     keep(none);
   }
@@ -312,11 +315,14 @@ inline io::table union_of(const std::vector<io::table>& parts, const std::string
           }
         } else {
           oc.values.push_back(pc->values[static_cast<std::size_t>(r)]);
+          if (pc->kind == io::column_kind::integer) oc.integers.push_back(pc->integers[static_cast<std::size_t>(r)]);
         }
       }
     }
     out.rows += part.rows;
   }
+  for (auto& c : out.columns)
+    if (c.kind != io::column_kind::integer) c.integers.clear();  // integers unified to real
   return out;
 }
 

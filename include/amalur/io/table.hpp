@@ -29,7 +29,8 @@ inline const char* name_of(column_kind k) {
 struct column {
   std::string name;
   column_kind kind = column_kind::text;
-  std::vector<double> values;       // integer and real columns
+  std::vector<double> values;       // integer and real columns (integers also below, exactly)
+  std::vector<std::int64_t> integers;  // integer columns: the values as read, for exact keys
   std::vector<std::int32_t> codes;  // text columns: index into levels, -1 when missing
   std::vector<std::string> levels;  // text columns: distinct values, first seen first
   std::vector<char> missing;        // every kind: 1 where the field was empty
@@ -41,7 +42,9 @@ struct column {
     if (is_missing(row)) return {};
     if (kind == column_kind::text) return levels[static_cast<std::size_t>(codes[static_cast<std::size_t>(row)])];
     const double v = values[static_cast<std::size_t>(row)];
-    if (kind == column_kind::integer) return std::to_string(static_cast<long long>(v));
+    if (kind == column_kind::integer)
+      return std::to_string(integers.empty() ? static_cast<long long>(v)
+                                             : static_cast<long long>(integers[static_cast<std::size_t>(row)]));
     char shortest[32];  // round-trip precision, so "1.5" stays "1.5" in keys and level names
     std::snprintf(shortest, sizeof shortest, "%.17g", v);
     return shortest;
@@ -52,6 +55,16 @@ struct table {
   std::string name;
   std::vector<column> columns;
   index_t rows = 0;
+  std::string source;               // the file it was read from ("" when from text)
+  std::vector<std::int64_t> lines;  // 1-based line where each row starts (empty when unknown)
+
+  /// "table 'x' (file.csv) line 17" for row r, for messages.
+  std::string where(index_t row) const {
+    std::string out = "table '" + name + "'";
+    if (!source.empty()) out += " (" + source + ")";
+    if (static_cast<std::size_t>(row) < lines.size()) out += " line " + std::to_string(lines[static_cast<std::size_t>(row)]);
+    return out;
+  }
 
   const column* find(const std::string& column_name) const {
     for (const auto& c : columns)
