@@ -229,6 +229,29 @@ TEST_CASE("a link the family does not have, and an unmatched key under an inner 
   CHECK_THAT(r.err, Catch::Contains("join 'u': key '7' of t data row 6 (table 't' (t.csv) line 8) has no match"));
 }
 
+TEST_CASE("--progress on stderr only, --help lists the spec keys and exit codes, a constant feature is named",
+          "[reliability]") {
+  const auto dir = scratch("progress");
+  json j = base_spec(dir);
+  write(dir / "s.json", j);
+  const result quiet = run(dir, "train s.json"), loud = run(dir, "train s.json --progress");
+  REQUIRE(loud.status == 0);
+  CHECK_THAT(loud.err, Catch::Contains("amalur: loading and integrating the tables") &&
+                           Catch::Contains("amalur: iteration 1: objective"));
+  CHECK(json::parse(loud.out)["coefficients"] == json::parse(quiet.out)["coefficients"]);
+  const result help = run(dir, "--help");
+  CHECK(help.status == 0);
+  CHECK_THAT(help.out, Catch::Contains("Spec keys") && Catch::Contains("model: family link intercept") &&
+                           Catch::Contains("4 a file could not be opened"));
+  std::ofstream(dir / "k.csv") << "id,k,y\n1,5,0\n2,5,1\n3,5,1\n4,5,0\n5,5,1\n";
+  const json constant = json::parse(R"({"tables": {"k": {"path": "k.csv"}}, "base": "k",
+      "features": [{"column": "k.id"}, {"column": "k.k"}], "label": {"column": "k.y"}, "model": {"family": "gaussian"}})");
+  write(dir / "c.json", constant);
+  const result c = run(dir, "train c.json");
+  CHECK(c.status == 2);
+  CHECK_THAT(c.err, Catch::Contains("the feature 'k.k' is constant"));
+}
+
 TEST_CASE("CSV: BOM, duplicate headers, an open quote, non-UTF-8, and numbers that are not numbers", "[reliability]") {
   const auto dir = scratch("csv");
   json j = base_spec(dir);
@@ -295,6 +318,25 @@ TEST_CASE("predict: --output, the base table's row per prediction, no label need
   while (std::getline(lines, line)) rows.push_back(std::stoi(line.substr(0, line.find(','))));
   CHECK(rows == std::vector<int>{0, 1, 2, 3, 4, 5, 7});  // id 7 (row 6) has no match in the inner join
   CHECK(run(dir, "predict model.json nolabel.json --output model.json").status == 2);
+
+  // A model applies only to a spec of the same structure: the first difference is named.
+  json missing = j;
+  missing["features"] = {{{"column", "t.x"}}};
+  write(dir / "missing.json", missing);
+  const result m = run(dir, "predict model.json missing.json --unseen-as-reference");
+  CHECK(m.status == 2);
+  CHECK_THAT(m.err, Catch::Contains("the model's feature 'u.z' is missing from the spec"));
+  json other = j;
+  other["joins"][0]["kind"] = "left";
+  write(dir / "other.json", other);
+  const result o = run(dir, "predict model.json other.json");
+  CHECK(o.status == 2);
+  CHECK_THAT(o.err, Catch::Contains("join 'u' has kind \"left\" in the spec but \"inner\" in the model"));
+  json moved = j;
+  moved["tables"]["t"]["path"] = "t2.csv";  // new files of the same schema are fine
+  fs::copy_file(dir / "t.csv", dir / "t2.csv", fs::copy_options::overwrite_existing);
+  write(dir / "moved.json", moved);
+  CHECK(run(dir, "predict model.json moved.json").status == 0);
   CHECK(run(dir, "explain nolabel.json").status == 0);
   const result v = run(dir, "--version");
   CHECK(v.status == 0);

@@ -7,6 +7,7 @@
 // 4 a file could not be opened, read or written, 5 a silo died, stalled or
 // sent a malformed message.
 #include <amalur/amalur.hpp>
+#include <amalur/integration/model_file.hpp>
 #include <amalur/integration/spec.hpp>
 #include <amalur/silos/run.hpp>
 #include <amalur/silos/session.hpp>
@@ -15,6 +16,8 @@
 #endif
 
 #include <CLI/CLI.hpp>
+
+#include <unistd.h>
 
 #include <csignal>
 #include <fstream>
@@ -27,6 +30,12 @@ using nlohmann::json;
 namespace {
 
 constexpr int kBadInput = 2, kNotConverged = 3, kFileError = 4;
+
+/// Progress on stderr (--progress, or by default when stderr is a terminal); stdout never changes.
+bool progress_on = false;
+void say(const std::string& what) {
+  if (progress_on) std::cerr << "amalur: " << what << std::endl;
+}
 
 /// The run's input files, so no output is written over one of them.
 std::vector<std::string> inputs_of(const integration::spec& s, const std::string& spec_path) {
@@ -125,9 +134,29 @@ json fit_json(const integration::spec& s, const integration::prepared& p, const 
                         .l1(s.model.l1)
                         .max_iterations(s.model.max_iterations)
                         .tolerance(s.model.tolerance)
-                        .standardize(s.model.standardize);
+                        .standardize(s.model.standardize)
+                        .on_progress([](const progress& at) {
+                          say("iteration " + std::to_string(at.iteration) + ": objective " + std::to_string(at.objective) +
+                              " (" + std::to_string(at.seconds) + " s)");
+                          return true;
+                        });
   model.family().check_not_degenerate(p.labels, s.label);  // named here; glm checks again as "y"
-  const glm_fit fit = model.fit(x, p.labels);
+  say(std::string("fitting ") + name_of(model.family().kind()) + " on " + std::to_string(x.rows()) + " rows x " +
+      std::to_string(x.cols()) + " columns");
+  glm_fit fit;
+  try {
+    fit = model.fit(x, p.labels);
+  } catch (const value_error& e) {
+    // Name a constant column: with an intercept it is the usual cause of a singular system.
+    if (std::string(e.what()).find("rank deficient") != std::string::npos && s.model.intercept) {
+      const auto variances = x.col_variances();
+      for (index_t j = 0; j < variances.size(); ++j)
+        if (!(variances[j] > 0))
+          detail::fail<value_error>("glm: the feature '", names[static_cast<std::size_t>(j)],
+                                    "' is constant, so it duplicates the intercept; drop it or add an l2 penalty");
+    }
+    throw;
+  }
   fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   converged = fit.converged;
   json fitted = glm_json(fit, names);
@@ -184,12 +213,13 @@ void warn_about(const integration::spec& s, const integration::prepared& p) {
 }
 
 void write_model(const std::string& output, json model, const std::vector<std::string>& names,
-                 const std::vector<std::string>& reference_levels, bool intercept) {
+                 const std::vector<std::string>& reference_levels, const integration::spec& s) {
   model["format"] = "amalur-model";
-  model["version"] = 1;
+  model["version"] = integration::model_format_version;
   model["features"] = names;
   model["reference_levels"] = reference_levels;
-  model["has_intercept"] = intercept;
+  model["has_intercept"] = s.model.intercept;
+  model["structure"] = json::parse(integration::structure_of(s).dump());
   io::write_file_atomically(output, model.dump(2) + "\n", "model");
 }
 
@@ -198,8 +228,11 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   refuse_overwrite(output, inputs_of(s, spec_path));
   if (s.label.empty() && !s.model.is_kmeans()) detail::fail<value_error>("spec: train needs a \"label\"");
   integration::prepared p;
+  say("loading and integrating the tables");
   integration::prepare(s, p, s.model.intercept && !s.model.is_kmeans(), !s.label.empty());
   auto& t = p.design->matrix;
+  say("loaded in " + std::to_string(p.load_seconds) + " s, prepared " + std::to_string(t.rows()) + " rows x " +
+      std::to_string(t.cols()) + " features in " + std::to_string(p.prepare_seconds) + " s");
   warn_about(s, p);
   json out;
   out["n_rows"] = t.rows();
@@ -227,28 +260,19 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   out["csv_megabytes_per_second"] = p.megabytes / std::max(p.load_seconds, 1e-9);
   // A run that does not converge writes no model (an existing one stays as it is).
   if (!output.empty() && converged)
-    write_model(output, fitted, p.design->names, p.design->reference_levels, s.model.intercept);
+    write_model(output, fitted, p.design->names, p.design->reference_levels, s);
   std::cout << out.dump(2) << "\n";
   return converged ? 0 : kNotConverged;
 }
 
-json read_model(const std::string& model_path) {
-  const std::string text = io::read_file(model_path, "model");
-  json model;
-  try {
-    model = json::parse(text);
-  } catch (const json::exception& e) {
-    detail::fail<value_error>("model '", model_path, "' is not valid JSON: ", e.what());
-  }
-  if (model.value("format", "") != "amalur-model" || model.value("version", 0) != 1)
-    detail::fail<value_error>("'", model_path, "' is not an amalur model (format version 1)");
-  if (!model.contains("coefficients"))
-    detail::fail<value_error>("predict: the model has no coefficients (k-means models do not predict here)");
-  return model;
+integration::model_file read_model(const std::string& model_path, const integration::spec& s) {
+  integration::model_file m = integration::parse_model(io::read_file(model_path, "model"), model_path);
+  integration::check_structure(m, s);
+  return m;
 }
 
-family family_of(const json& model) {
-  return integration::model_spec{model.value("family", "gaussian"), model.value("link", std::string()), true}
+family family_of(const integration::model_file& m) {
+  return integration::model_spec{m.family, m.link.empty() ? std::nullopt : std::optional<std::string>(m.link), true}
       .glm_family();
 }
 
@@ -270,20 +294,18 @@ void write_predictions(const Eigen::VectorXd& eta, const std::vector<index_t>& b
 
 int predict(const std::string& model_path, const std::string& spec_path, bool unseen_as_reference,
             const std::string& output) {
-  const json model = read_model(model_path);
   const integration::spec s = integration::load_spec(spec_path);
+  const integration::model_file model = read_model(model_path, s);
   auto inputs = inputs_of(s, spec_path);
   inputs.push_back(model_path);
   refuse_overwrite(output, inputs);
   integration::prepared p;
   integration::prepare(s, p, false, false);  // every level kept: the model says which are references
   const auto& names = p.design->names;
-  std::set<std::string> references;
-  for (const auto& r : model.value("reference_levels", std::vector<std::string>{})) references.insert(r);
-  const Eigen::VectorXd beta = integration::coefficients_for(
-      names, model["coefficients"].get<std::map<std::string, double>>(), references, unseen_as_reference);
+  const Eigen::VectorXd beta =
+      integration::coefficients_for(names, model.coefficients, model.reference_levels, unseen_as_reference);
   Eigen::VectorXd eta = p.design->matrix * beta;
-  eta.array() += model.value("intercept", 0.0);
+  eta.array() += model.intercept;
   write_predictions(eta, p.rows.row_of.at(s.base), family_of(model), output);
   return 0;
 }
@@ -346,21 +368,15 @@ int silo_party(silos::channel& ch, const integration::spec& s, const std::string
       const auto report = silos::train(ch, s);
       json out = silo_train_json(*report, ch, s);
       if (!output.empty() && report->fit.converged)
-        write_model(output, glm_json(report->fit, report->names), report->names, report->reference_levels,
-                    s.model.intercept);
+        write_model(output, glm_json(report->fit, report->names), report->names, report->reference_levels, s);
       std::cout << out.dump(2) << "\n";
       return report->fit.converged ? 0 : kNotConverged;
     });
   }
-  if (!ch.is_aggregator()) return silos::run_silo(ch, [&] { silos::predict_link(ch, s, nullptr); });
+  if (!ch.is_aggregator()) return silos::run_silo(ch, [&] { silos::predict_link(ch, s, nullptr, false); });
   return silos::run_aggregator(ch, [&] {
-    const json model = read_model(model_path);
-    silos::model_coefficients m;
-    m.coefficients = model["coefficients"].get<std::map<std::string, double>>();
-    m.intercept = model.value("intercept", 0.0);
-    for (const auto& r : model.value("reference_levels", std::vector<std::string>{})) m.references.insert(r);
-    m.unseen_as_reference = unseen_as_reference;
-    const auto prediction = silos::predict_link(ch, s, &m);
+    const integration::model_file model = read_model(model_path, s);
+    const auto prediction = silos::predict_link(ch, s, &model, unseen_as_reference);
     write_predictions(prediction->eta, prediction->base_rows, family_of(model), output);
     return 0;
   });
@@ -437,8 +453,16 @@ int main(int argc, char** argv) {
                "Exit codes: 0 ok, 2 bad input (spec, data, arguments), 3 no convergence (no model written),\n"
                "4 a file could not be opened, read or written, 5 a silo died, stalled or sent garbage.\n"
                "Paths inside a spec are relative to the spec file; --output paths to the working directory.\n"
-               "Spec keys: see the README (an unknown key is an error naming the nearest known one)."};
+               "Spec keys are listed below and in the README."};
   app.set_version_flag("--version", std::string("amalur ") + amalur::version);
+  std::string keys = "Spec keys (one list, checked: an unknown key is an error):\n";
+  for (const char* object : {"spec", "table", "union part", "join", "feature", "label", "model"}) {
+    keys += std::string("  ") + object + ":";
+    for (const auto& k : integration::detail::spec_keys(object)) keys += " " + k;
+    keys += "\n";
+  }
+  app.footer(keys);
+  bool progress_flag = false;
   std::signal(SIGXFSZ, SIG_IGN);  // past `ulimit -f`, a write fails (exit 4) instead of killing the run
   app.require_subcommand(1);
   std::string spec_path, model_path, strategy_name = "auto", output;
@@ -466,11 +490,14 @@ int main(int argc, char** argv) {
   }
   auto* explain_cmd = app.add_subcommand("explain", "the cost model's estimates, without training");
   explain_cmd->add_option("spec", spec_path, "spec JSON")->required();
+  for (auto* cmd : {train_cmd, predict_cmd, explain_cmd})
+    cmd->add_flag("--progress", progress_flag, "phases and iterations on stderr (the default when stderr is a terminal)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kBadInput;
   }
+  progress_on = progress_flag || ::isatty(2);
   try {
     if (!silo.mode.empty()) {
       if (*train_cmd && strategy_name != "auto" && strategy_name != "factorized")

@@ -280,6 +280,21 @@ struct irls_track {
   }
 };
 
+/// "Converged" also needs a small gradient: the diagonal Newton decrement
+/// sum_j g_j^2 / H_jj (about twice the decrease a Newton step would still
+/// find) must be within the tolerance's scale, or the fit stalled short of
+/// a minimum (the relative-change rule alone cannot tell).
+inline void confirm_minimum(glm_fit& out, double decrement, double tolerance) {
+  if (!out.converged || !(decrement > 20 * tolerance * (std::abs(out.objective) + 0.1))) return;
+  out.converged = false;
+  out.message = "the objective stopped changing but its gradient is not small (scaled squared norm " +
+                std::to_string(decrement) + "): no minimum was reached";
+}
+/// sum_j g_j^2 / curvature_j.
+inline double diagonal_decrement(const Eigen::VectorXd& g, const Eigen::VectorXd& curvature) {
+  return (g.array().square() / curvature.array().max(std::numeric_limits<double>::min())).sum();
+}
+
 inline double soft_threshold(double z, double t) { return z > t ? z - t : (z < -t ? z + t : 0.0); }
 
 /// Minimizes 1/2 b^T G b - c^T b + l2/2 |b_pen|^2 + l1 |b_pen|_1 by cyclic
@@ -318,7 +333,7 @@ inline void coordinate_descent(const newton_system& s, bool intercept, double l2
 /// gradient norm, standard errors, separation. Shared by every solver.
 template <class Problem>
 void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& b, const Eigen::VectorXd& eta,
-                double dev, double objective, glm_fit& out) {
+                double dev, double objective, glm_fit& out, const Eigen::VectorXd& curvature = {}) {
   const family& f = spec.family();
   const auto& x = problem.design();
   const Eigen::VectorXd& y = problem.labels();
@@ -342,6 +357,7 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
     for (index_t j = o; j < q; ++j)
       grad[j] = b[j] != 0 ? grad[j] + spec.l1() * (b[j] > 0 ? 1 : -1) : std::max(0.0, std::abs(grad[j]) - spec.l1());
   out.gradient_norm = grad.norm();
+  if (curvature.size() == grad.size()) confirm_minimum(out, diagonal_decrement(grad, curvature), spec.tolerance());
 
   if (!penalized) {
     const newton_system sys = build_system(x, spec.intercept(), ws.weight, ws.response, 1.0);
@@ -483,9 +499,12 @@ glm_fit glm::fit(const X& x_in, const Eigen::VectorXd& y, const Eigen::VectorXd&
   const bool exact_in_one_step =
       family_.kind() == family_kind::gaussian && family_.link() == link_kind::identity && l1_ == 0;
 
+  Eigen::VectorXd curvature;  // the last Newton system's diagonal, to scale the final gradient
   for (int it = 1; it <= max_iterations_; ++it) {
     const detail::working_state ws = detail::irls_state(family_, y, w, eta, offset);
     const detail::newton_system sys = detail::build_system(x, intercept_, ws.weight, ws.response, total);
+    curvature = sys.gram.diagonal();
+    curvature.tail(p).array() += l2_;
     Eigen::VectorXd next = b;
     if (l1_ > 0) {
       detail::coordinate_descent(sys, intercept_, l2_, l1_, next);
@@ -525,7 +544,7 @@ glm_fit glm::fit(const X& x_in, const Eigen::VectorXd& y, const Eigen::VectorXd&
   }
   if (!out.converged && out.message.empty())
     out.message = "no convergence in " + std::to_string(max_iterations_) + " iterations";
-  detail::finish_fit(problem, *this, b, eta, track.deviance, track.objective, out);
+  detail::finish_fit(problem, *this, b, eta, track.deviance, track.objective, out, curvature);
   return out;
 }
 

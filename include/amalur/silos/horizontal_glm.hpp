@@ -61,6 +61,7 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
   enum { another = 0, accept = 1, accept_converged = 2, stop = 3, fail = 4 };
 
   int code = accept;
+  Eigen::VectorXd curvature;  // the last Newton system's diagonal (aggregator)
   for (int it = 1; it <= spec.max_iterations() && code == accept; ++it) {
     ch.set_phase("iteration " + std::to_string(it) + " (Newton system)");
     amalur::detail::newton_system sys{Eigen::MatrixXd::Zero(q, q), Eigen::VectorXd::Zero(q)};
@@ -71,6 +72,10 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
     }
     sys.gram = sum_at_aggregator(ch, sys.gram, kind::gram) / total;
     sys.rhs = sum_at_aggregator(ch, sys.rhs, kind::rhs).col(0) / total;
+    if (aggregator) {
+      curvature = sys.gram.diagonal();
+      curvature.tail(p).array() += l2;
+    }
     Eigen::VectorXd next;
     if (aggregator) next = amalur::detail::solve_newton(sys, p, l2);
 
@@ -154,6 +159,9 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
   Eigen::VectorXd grad = -gradient / total;
   grad.tail(p) += l2 * b.tail(p);
   out.gradient_norm = grad.norm();
+  out.objective = track.objective;
+  if (curvature.size() == grad.size())
+    amalur::detail::confirm_minimum(out, amalur::detail::diagonal_decrement(grad, curvature), spec.tolerance());
   if (!penalized) {
     const Eigen::LDLT<Eigen::MatrixXd> ldlt(gram);
     if (ldlt.info() == Eigen::Success && ldlt.isPositive() && ldlt.rcond() > 1e-14) {

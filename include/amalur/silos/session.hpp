@@ -12,6 +12,7 @@
 #include <chrono>
 #include <optional>
 
+#include "amalur/integration/model_file.hpp"
 #include "amalur/integration/spec.hpp"
 #include "amalur/silos/horizontal_glm.hpp"
 #include "amalur/silos/keyed_hash.hpp"
@@ -31,14 +32,6 @@ struct train_report {
   std::vector<index_t> party_rows;            // rows each party holds in its own tables
   double load_seconds = 0, prepare_seconds = 0, fit_seconds = 0;
   int conjugate_gradient_steps = 0;
-};
-
-/// A trained model as predict reads it (rank 0 only).
-struct model_coefficients {
-  std::map<std::string, double> coefficients;
-  double intercept = 0;
-  std::set<std::string> references;
-  bool unseen_as_reference = false;
 };
 
 /// What set-up leaves at one party.
@@ -472,7 +465,7 @@ struct prediction {
 /// applies its block of coefficients to its own columns and sends its
 /// partial predictor; rank 0 adds them up. `model` only at rank 0.
 inline std::optional<prediction> predict_link(channel& ch, const integration::spec& s,
-                                              const model_coefficients* model) {
+                                              const integration::model_file* model, bool unseen_as_reference) {
   const placement pl = plan(s);
   if (pl.mode == split::horizontal)
     amalur::detail::fail<value_error>("silo mode: in a horizontal split each silo holds all columns of its rows, so "
@@ -483,7 +476,7 @@ inline std::optional<prediction> predict_link(channel& ch, const integration::sp
   Eigen::VectorXd beta;
   if (ch.is_aggregator()) {
     const Eigen::VectorXd all =
-        integration::coefficients_for(me.names, model->coefficients, model->references, model->unseen_as_reference);
+        integration::coefficients_for(me.names, model->coefficients, model->reference_levels, unseen_as_reference);
     index_t at = me.party_sizes[0];
     beta = all.head(at);
     for (int r = 1; r < ch.parties(); ++r) {

@@ -160,6 +160,7 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
   const double n_total = broadcast(ch, total, kind::count);
 
   int code = detail::keep_going;
+  Eigen::VectorXd curvature = Eigen::VectorXd::Ones(own);  // this party's diagonal of the last Newton system
   for (int it = 1; it <= spec.max_iterations() && code == detail::keep_going; ++it) {
     ch.set_phase("iteration " + std::to_string(it) + " (weights)");
     Eigen::VectorXd w, z;
@@ -173,6 +174,8 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
     z = broadcast(ch, z, kind::working_response);
     const amalur::detail::newton_system sys = x.system(w, z, n_total);
     const amalur::detail::newton_factor block(sys.gram, pen, l2);
+    curvature = sys.gram.diagonal();
+    curvature.tail(pen).array() += l2;
     ch.set_phase("iteration " + std::to_string(it) + " (conjugate gradient)");
     Eigen::VectorXd next = b;
     const Eigen::VectorXd w_scaled = w / n_total;
@@ -248,7 +251,13 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
   Eigen::VectorXd grad = -x.transpose_times(score) / n_total;
   grad.tail(pen) += l2 * b.tail(pen);
   const double grad2 = sum_at_aggregator(ch, Eigen::MatrixXd::Constant(1, 1, grad.squaredNorm()), kind::dot)(0, 0);
-  if (aggregator) out.gradient_norm = std::sqrt(grad2);
+  const double decrement = sum_at_aggregator(
+      ch, Eigen::MatrixXd::Constant(1, 1, amalur::detail::diagonal_decrement(grad, curvature)), kind::dot)(0, 0);
+  if (aggregator) {
+    out.gradient_norm = std::sqrt(grad2);
+    out.objective = track.objective;
+    amalur::detail::confirm_minimum(out, decrement, spec.tolerance());
+  }
 
   if (!penalized) {
     w_final = broadcast(ch, w_final, kind::weights);
