@@ -268,6 +268,11 @@ TEST_CASE("silo placement: what silo mode cannot run is exit 2 before any data i
   fails_with(spec_with([](json& j) { j["joins"][0]["kind"] = "full"; }), "full outer join");
   fails_with(spec_with([](json& j) { j["tables"]["dim1"].erase("silo"); }), "no table or union part names a silo");
   fails_with(spec_with([](json& j) { j["tables"]["dim1"]["sillo"] = "x"; }), "did you mean 'silo'?");
+  // A label with one class across the silos of a horizontal split (each silo alone cannot tell).
+  json one_class = json::parse(std::ifstream(data.spec("binomial", "h2")));
+  one_class["label"]["threshold"] = 100;
+  std::ofstream(data.dir / "one_class.json") << one_class.dump();
+  fails_with((data.dir / "one_class.json").string(), "label 'fact.yb' has one class only");
   // A silo's own bad data: exit 2, the silo named.
   std::ofstream(data.dir / "dim1.csv", std::ios::app) << "k3,0.5,s1\n";
   const cli_result dup = run("train " + data.spec("binomial", "v1").string() + " --silos threads", dir);

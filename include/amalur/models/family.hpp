@@ -72,15 +72,19 @@ class family {
 
   /// Throws when the labels leave nothing to fit: one class for binomial,
   /// all zero for Poisson (the maximum-likelihood intercept is infinite).
-  /// `name` names the label in the message.
+  /// From the labels' sum and count (valid labels assumed), so parties can
+  /// check a label split across them; `name` names it in the message.
+  void check_not_degenerate(double sum, index_t n, const std::string& name) const {
+    if (n == 0) detail::fail<value_error>("label '", name, "' has no rows to train on");
+    if (kind_ == family_kind::binomial && (sum == 0 || sum == static_cast<double>(n)))
+      detail::fail<value_error>("label '", name, "' has one class only (every row is ", sum == 0 ? 0 : 1,
+                                "): a binomial model has nothing to separate");
+    if (kind_ == family_kind::poisson && sum == 0)
+      detail::fail<value_error>("label '", name, "' is 0 in every row: a poisson model's intercept would be -infinity");
+  }
   template <class Vector>
   void check_not_degenerate(const Vector& y, const std::string& name) const {
-    if (y.size() == 0) detail::fail<value_error>("label '", name, "' has no rows to train on");
-    if (kind_ == family_kind::binomial && (y.array() == y[0]).all())
-      detail::fail<value_error>("label '", name, "' has one class only (every row is ", y[0],
-                                "): a binomial model has nothing to separate");
-    if (kind_ == family_kind::poisson && (y.array() == 0.0).all())
-      detail::fail<value_error>("label '", name, "' is 0 in every row: a poisson model's intercept would be -infinity");
+    check_not_degenerate(y.sum(), static_cast<index_t>(y.size()), name);
   }
 
   /// Throws when a label lies outside the family's support.

@@ -47,6 +47,7 @@ struct party_state {
   std::vector<std::string> names, reference_levels;  // every party's, in rank order
   std::vector<index_t> party_sizes, party_rows;     // per rank
   index_t total_rows = 0;
+  double label_sum = 0;  // horizontal: the label's sum over every silo
 };
 
 namespace detail {
@@ -292,6 +293,7 @@ inline void setup_horizontal(channel& ch, const integration::spec& s, bool inter
     ch.send(0, message::scalar(kind::count, static_cast<double>(me.rows.rows)));
     ch.send(0, message::scalar(kind::count, static_cast<double>(me.own_rows)));
     for (const auto& j : s.joins) ch.send(0, message::scalar(kind::count, static_cast<double>(me.rows.unmatched.at(alias_of(j)))));
+    if (with_labels) ch.send(0, message::scalar(kind::count, me.labels.sum()));  // for the degenerate-label check
     return;
   }
   me.party_rows.push_back(0);
@@ -308,7 +310,9 @@ inline void setup_horizontal(channel& ch, const integration::spec& s, bool inter
     me.party_rows.push_back(static_cast<index_t>(ch.receive(r, kind::count).value()));
     for (const auto& j : s.joins)
       me.rows.unmatched[alias_of(j)] += static_cast<index_t>(ch.receive(r, kind::count).value());
+    if (with_labels) me.label_sum += ch.receive(r, kind::count).value();
   }
+  if (with_labels) s.model.glm_family().check_not_degenerate(me.label_sum, me.total_rows, s.label);
 }
 
 /// Horizontal standardization: the column means and population standard
