@@ -57,6 +57,20 @@ TEST_CASE("CSV: quotes, commas and newlines inside fields, empty is missing, NA 
   CHECK_THROWS_WITH(io::parse_csv("a,b\n1,2,3\n", "bad"), Catch::Contains("line 2: a record has 3 fields but the header has 2"));
   CHECK_THROWS_WITH(io::parse_csv("a,b\n1\n", "short"), Catch::Contains("line 2: a record has 1 fields but the header has 2"));
   CHECK_THROWS_WITH(t.at("nope"), Catch::Contains("no column 'nope'"));
+  // The reader's rules through the C++ API: BOM, CRLF, exact int64, unique headers, strict numbers, line numbers.
+  const io::table b = io::parse_csv("\xEF\xBB\xBFk,v\r\n9007199254740993,0x1A\r\n\r\n9007199254740992,2\r\n", "b");
+  CHECK(b.columns[0].name == "k");
+  CHECK(b.at("k").kind == io::column_kind::integer);
+  CHECK(b.at("k").text_at(0) == "9007199254740993");
+  CHECK(b.at("k").text_at(1) == "9007199254740992");
+  CHECK(b.at("v").kind == io::column_kind::text);  // 0x1A is not a number
+  CHECK(b.lines == std::vector<std::int64_t>{2, 4});
+  CHECK_THROWS_WITH(io::parse_csv("a,a\n1,2\n", "d"), Catch::Contains("line 1: the header names column 'a' twice"));
+  CHECK_THROWS_WITH(io::parse_csv("a\n\"x\n", "q"), Catch::Contains("line 2: a quoted field opened here is never closed"));
+  double v = 0;
+  CHECK_FALSE(io::parse_real("inf", v));
+  CHECK_FALSE(io::parse_real("1e400", v));
+  CHECK(io::parse_real("-1.5e-3", v));
   CHECK_THROWS_WITH(io::read_csv("/nonexistent.csv", "x"), Catch::Contains("cannot open"));
 }
 

@@ -104,6 +104,12 @@ TEST_CASE("labels that leave nothing to fit are exit 2 naming the label", "[reli
   r = run(dir, "train s.json");
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Catch::Contains("label 't.n' is 0 in every row"));
+  std::ofstream(dir / "t.csv") << "id,x,c,y,n,when\n1,0.5,a,1,2,x\n2,1.5,b,1,0,x\n3,2.5,a,1,4,x\n";
+  j["model"] = {{"family", "gamma"}};
+  write(dir / "s.json", j);
+  r = run(dir, "train s.json");
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Catch::Contains("label 't.n': gamma labels must be positive; row 1 has 0"));
 }
 
 TEST_CASE("dates: the calendar and the clock are checked; a missing time only matters for the hour", "[reliability]") {
@@ -266,7 +272,7 @@ TEST_CASE("CSV: BOM, duplicate headers, an open quote, non-UTF-8, and numbers th
   CHECK_THAT(with_table("id,x,c,y,n,when\n1,0.5,\"open,0,3,x\n2,1.5,b,1,0,x\n").err,
              Catch::Contains("line 2: a quoted field opened here is never closed"));
   CHECK_THAT(with_table("id,x,c,y,n,when\n1,0.5,caf\xE9,0,3,x\n").err,
-             Catch::Contains("line 2: byte 0xe9 is not UTF-8"));
+             Catch::Contains("line 2: column 'c': byte 0xe9 is not UTF-8"));
   for (const std::string bad : {"12a", "1e400", "inf", "NaN", "\"1,500\"", "0x1A"}) {
     const result r = with_table("id,x,c,y,n,when\n1,0.5,a,0,3,x\n2," + bad + ",b,1,0,x\n3,2.5,a,1,2,x\n");
     INFO(bad);

@@ -140,7 +140,12 @@ json fit_json(const integration::spec& s, const integration::prepared& p, const 
                               " (" + std::to_string(at.seconds) + " s)");
                           return true;
                         });
-  model.family().check_not_degenerate(p.labels, s.label);  // named here; glm checks again as "y"
+  try {  // named here; glm checks again as "y"
+    for (index_t i = 0; i < p.labels.size(); ++i) model.family().check_label(p.labels[i], i);
+  } catch (const value_error& e) {
+    detail::fail<value_error>("label '", s.label, "': ", e.what());
+  }
+  model.family().check_not_degenerate(p.labels, s.label);
   say(std::string("fitting ") + name_of(model.family().kind()) + " on " + std::to_string(x.rows()) + " rows x " +
       std::to_string(x.cols()) + " columns");
   glm_fit fit;

@@ -82,13 +82,13 @@ inline table parse_csv(std::string text, const std::string& name = "table", cons
     amalur::detail::fail<value_error>(where, " line ", line, ": ", parts...);
   };
   std::size_t at = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;  // a UTF-8 byte-order mark
-  if (const std::size_t bad = detail::invalid_utf8(std::string_view(text).substr(at));
-      bad != std::string_view::npos) {
-    const std::int64_t line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at + bad), '\n');
-    fail_at(line, "byte 0x", "0123456789abcdef"[static_cast<unsigned char>(text[at + bad]) >> 4],
-            "0123456789abcdef"[static_cast<unsigned char>(text[at + bad]) & 0xf],
-            " is not UTF-8; save the file as UTF-8");
-  }
+  auto check_utf8 = [&](std::string_view field, std::int64_t line, std::size_t column, const std::vector<std::string>& names) {
+    const std::size_t bad = detail::invalid_utf8(field);
+    if (bad == std::string_view::npos) return;
+    const auto byte = static_cast<unsigned char>(field[bad]);
+    fail_at(line, "column ", column < names.size() ? "'" + names[column] + "'" : std::to_string(column + 1), ": byte 0x",
+            "0123456789abcdef"[byte >> 4], "0123456789abcdef"[byte & 0xf], " is not UTF-8; save the file as UTF-8");
+  };
 
   // Pass 1: split into records of fields. Unquoted fields are views into
   // `text`; quoted ones are unescaped in place (the text only shrinks).
@@ -151,6 +151,7 @@ inline table parse_csv(std::string text, const std::string& name = "table", cons
       break;
     }
     if (blank) continue;  // an empty line
+    for (std::size_t k = 0; k < record.size(); ++k) check_utf8(record[k], record_line, k, header);
     if (header.empty()) {
       std::unordered_set<std::string_view> seen;
       for (std::size_t k = 0; k < record.size(); ++k) {
