@@ -84,7 +84,7 @@ TEST_CASE("left join: unmatched rows contribute zeros and are counted", "[integr
   CHECK(dense(d) == rows_of({{10, 30}, {20, 40}, {30, 0}, {40, 30}}));
 }
 
-TEST_CASE("inner join and the drop policy remove unmatched rows; error names the key", "[integration]") {
+TEST_CASE("inner join and the drop policy remove unmatched rows, and error names the key", "[integration]") {
   const auto t = tables({{"orders", kOrders}, {"customers", kCustomers}});
   for (auto join : {join_spec{"customers", "c", join_kind::inner, {{"customer", "key"}}},
                     join_spec{"customers", "c", join_kind::left, {{"customer", "key"}}, integration::unmatched_policy::drop}}) {
@@ -109,7 +109,7 @@ TEST_CASE("full outer join appends the rows only the joined table has", "[integr
         rows_of({{10, 30}, {20, 40}, {30, 0}, {40, 30}, {0, 50}}));
 }
 
-TEST_CASE("many-to-many joins multiply rows when declared; otherwise a duplicate key is an error", "[integration]") {
+TEST_CASE("many-to-many joins multiply rows when declared, otherwise a duplicate key is an error", "[integration]") {
   const auto t = tables({{"l", "k,x\n1,1\n2,2\n"}, {"r", "k,y\n1,10\n1,11\n2,20\n"}});
   CHECK_THROWS_WITH(integration::join(t, "l", {{"r", "r", join_kind::left, {{"k", "k"}}}}),
                     Catch::Contains("table 'r' key column 'k' is not unique (first repeated value '1')"));

@@ -112,7 +112,7 @@ TEST_CASE("labels that leave nothing to fit are exit 2 naming the label", "[reli
   CHECK_THAT(r.err, Catch::Contains("label 't.n': gamma labels must be positive; row 1 has 0"));
 }
 
-TEST_CASE("dates: the calendar and the clock are checked; a missing time only matters for the hour", "[reliability]") {
+TEST_CASE("dates: the calendar and the clock are checked, and a missing time only matters for the hour", "[reliability]") {
   const auto dir = scratch("dates");
   json j = base_spec(dir);
   j["features"] = {{{"column", "t.when"}, {"derive", "weekday"}, {"encoding", "onehot"}}};
@@ -218,7 +218,7 @@ TEST_CASE("train prints standard errors keyed like the coefficients, metrics, an
   CHECK(out["metrics"].contains("r_squared"));
 }
 
-TEST_CASE("a link the family does not have, and an unmatched key under an inner join with \"error\"",
+TEST_CASE("a link the family does not have, and an unmatched key under an inner join with the error policy",
           "[reliability]") {
   const auto dir = scratch("links");
   json j = base_spec(dir);
@@ -235,7 +235,7 @@ TEST_CASE("a link the family does not have, and an unmatched key under an inner 
   CHECK_THAT(r.err, Catch::Contains("join 'u': key '7' of t data row 6 (table 't' (t.csv) line 8) has no match"));
 }
 
-TEST_CASE("--progress on stderr only, --help lists the spec keys and exit codes, a constant feature is named",
+TEST_CASE("progress on stderr only, help lists the spec keys and exit codes, a constant feature is named",
           "[reliability]") {
   const auto dir = scratch("progress");
   json j = base_spec(dir);
@@ -307,7 +307,8 @@ TEST_CASE("integer keys above 2^53 compare exactly", "[reliability]") {
   CHECK(eta[2] != eta[3]);
 }
 
-TEST_CASE("predict: --output, the base table's row per prediction, no label needed; --version", "[reliability]") {
+TEST_CASE("predict writes the base table row of each prediction to a file, needs no label, and the version prints",
+          "[reliability]") {
   const auto dir = scratch("predict");
   json j = base_spec(dir);
   write(dir / "s.json", j);
