@@ -19,7 +19,11 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -325,11 +329,24 @@ struct silo_flags {
   std::string fault;  // test hook: NAME:AFTER:die|stall|garbage
 };
 
-silos::channel_options channel_options_of(const silo_flags& f) {
+/// The channel's settings; only rank 0 (`audited`) opens the audit file.
+silos::channel_options channel_options_of(const silo_flags& f, bool audited) {
   silos::channel_options o;
   o.timeout_seconds = f.timeout;
   o.noise = f.noise;
-  o.audit_path = f.audit;
+  if (audited && !f.audit.empty()) {  // one JSON line per message, flushed as it goes
+    std::shared_ptr<std::FILE> file(std::fopen(f.audit.c_str(), "w"), [](std::FILE* p) {
+      if (p) std::fclose(p);
+    });
+    if (!file) throw io::file_error("cannot open the audit file '" + f.audit + "': " + std::strerror(errno));
+    o.audit = [file](const silos::audit_record& r) {
+      const json line = {{"from", r.from}, {"to", r.to},     {"kind", r.kind},
+                         {"rows", r.rows}, {"cols", r.cols}, {"bytes", r.bytes}};
+      const std::string text = line.dump() + "\n";
+      std::fwrite(text.data(), 1, text.size(), file.get());
+      std::fflush(file.get());
+    };
+  }
   if (!f.fault.empty()) {
     const auto a = f.fault.find(':'), b = f.fault.rfind(':');
     if (a == std::string::npos || a == b) detail::fail<value_error>("--fault takes NAME:AFTER:die|stall|garbage");
@@ -364,11 +381,13 @@ json silo_train_json(const silos::train_report& r, const silos::channel& ch, con
   return out;
 }
 
+void print_failure(const std::string& what) { std::cerr << "amalur: " << what << std::endl; }
+
 /// One party of a silo-mode train or predict; `aggregator` runs on rank 0 only.
 int silo_party(silos::channel& ch, const integration::spec& s, const std::string& command, const std::string& output,
                const std::string& model_path, bool unseen_as_reference) {
   if (command == "train") {
-    if (!ch.is_aggregator()) return silos::run_silo(ch, [&] { silos::train(ch, s); });
+    if (!ch.is_aggregator()) return silos::run_silo(ch, [&] { silos::train(ch, s); }, print_failure);
     return silos::run_aggregator(ch, [&] {
       const auto report = silos::train(ch, s);
       json out = silo_train_json(*report, ch, s);
@@ -376,15 +395,16 @@ int silo_party(silos::channel& ch, const integration::spec& s, const std::string
         write_model(output, glm_json(report->fit, report->names), report->names, report->reference_levels, s);
       std::cout << out.dump(2) << "\n";
       return report->fit.converged ? 0 : kNotConverged;
-    });
+    }, print_failure);
   }
-  if (!ch.is_aggregator()) return silos::run_silo(ch, [&] { silos::predict_link(ch, s, nullptr, false); });
+  if (!ch.is_aggregator())
+    return silos::run_silo(ch, [&] { silos::predict_link(ch, s, nullptr, false); }, print_failure);
   return silos::run_aggregator(ch, [&] {
     const integration::model_file model = read_model(model_path, s);
     const auto prediction = silos::predict_link(ch, s, &model, unseen_as_reference);
     write_predictions(prediction->eta, prediction->base_rows, family_of(model), output);
     return 0;
-  });
+  }, print_failure);
 }
 
 int run_silos(const silo_flags& flags, const std::string& command, const std::string& spec_path,
@@ -407,11 +427,12 @@ int run_silos(const silo_flags& flags, const std::string& command, const std::st
                     << " processes\n";
         return kBadInput;
       }
-      silos::channel_options options = channel_options_of(flags);
-      if (!root) options.audit_path.clear();
+      silos::channel_options options = channel_options_of(flags, root);
       options.die = [] { std::raise(SIGKILL); };
       silos::channel ch(net, pl.parties, options);
-      return silo_party(ch, s, command, output, model_path, unseen_as_reference);
+      const int code = silo_party(ch, s, command, output, model_path, unseen_as_reference);
+      std::cout.flush();  // before MPI_Finalize: mpirun's output forwarding may close with it
+      return code;
     } catch (const io::file_error& e) {
       if (root) std::cerr << "amalur: " << e.what() << "\n";
       return kFileError;
@@ -430,7 +451,7 @@ int run_silos(const silo_flags& flags, const std::string& command, const std::st
   auto inputs = inputs_of(s, spec_path);
   if (!model_path.empty()) inputs.push_back(model_path);
   refuse_overwrite(output, inputs);
-  return silos::run_in_threads(pl, channel_options_of(flags), [&](silos::channel& ch) {
+  return silos::run_in_threads(pl, channel_options_of(flags, true), [&](silos::channel& ch) {
     return silo_party(ch, s, command, output, model_path, unseen_as_reference);
   });
 }

@@ -3,11 +3,14 @@
 // transport, with the rules every party follows. Every receive has a
 // deadline; idle parties send heartbeats so a slow peer is not taken for a
 // dead one; a peer that ends, stalls or sends garbage is a silo_failure
-// naming it and the protocol step. Rank 0 (the aggregator) keeps the audit
-// log and the traffic counts: every message has rank 0 at one end.
+// naming it and the protocol step. Rank 0 (the aggregator) keeps the
+// traffic counts and reports every message to an audit callback: every
+// message has rank 0 at one end.
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <condition_variable>
 #include <cstdio>
 #include <functional>
@@ -15,8 +18,6 @@
 #include <random>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "amalur/silos/message.hpp"
 #include "amalur/silos/transport.hpp"
@@ -35,11 +36,18 @@ struct fault_injection {
 /// Thrown inside a party's thread by the "die" fault (in-process transport).
 struct injected_death {};
 
+/// One message as the audit sees it: the shape of the array it carried.
+struct audit_record {
+  std::string from, to, kind;
+  std::uint64_t rows = 0, cols = 0, bytes = 0;
+};
+
 struct channel_options {
   double timeout_seconds = 60;  // longest silence from a peer
   double noise = 0;             // Gaussian noise, relative to each message's root mean square
   std::uint64_t noise_seed = 1;
-  std::string audit_path;       // rank 0 only: one JSON line per message
+  /// Rank 0 only: called once per message (sent or received), in order.
+  std::function<void(const audit_record&)> audit;
   fault_injection fault;
   /// The "die" fault: the in-process transport ends the party's thread; MPI kills the process.
   std::function<void()> die;
@@ -58,16 +66,9 @@ class channel {
         noise_(options_.noise_seed + static_cast<std::uint64_t>(t.rank())) {
     if (static_cast<int>(names_.size()) != t.size())
       amalur::detail::fail<value_error>("silo mode: ", names_.size(), " parties but the transport has ", t.size());
-    if (rank() == 0 && !options_.audit_path.empty()) {
-      audit_ = std::fopen(options_.audit_path.c_str(), "w");
-      if (!audit_) amalur::detail::fail<value_error>("cannot open the audit file '", options_.audit_path, "'");
-    }
     heartbeat_ = std::thread([this] { beat(); });
   }
-  ~channel() {
-    stop_heartbeats();
-    if (audit_) std::fclose(audit_);
-  }
+  ~channel() { stop_heartbeats(); }
   channel(const channel&) = delete;
   channel& operator=(const channel&) = delete;
 
@@ -253,12 +254,7 @@ class channel {
     auto& t = traffic_[static_cast<std::size_t>(silo)];
     (from == 0 ? t.bytes_received : t.bytes_sent) += bytes;
     ++t.messages;
-    if (!audit_) return;
-    const nlohmann::json line = {{"from", name(from)}, {"to", name(to)}, {"kind", name_of(m.kind)},
-                                 {"rows", m.rows},     {"cols", m.cols}, {"bytes", bytes}};
-    const std::string text = line.dump() + "\n";
-    std::fwrite(text.data(), 1, text.size(), audit_);
-    std::fflush(audit_);
+    if (options_.audit) options_.audit({name(from), name(to), name_of(m.kind), m.rows, m.cols, bytes});
   }
 
   transport& transport_;
@@ -267,7 +263,6 @@ class channel {
   std::vector<traffic> traffic_;
   std::mt19937_64 noise_;
   std::string phase_ = "set-up";
-  std::FILE* audit_ = nullptr;
   int sent_ = 0;
   bool garbage_next_ = false;
   std::mutex beat_mutex_;

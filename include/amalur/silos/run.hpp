@@ -4,8 +4,9 @@
 // input is bad (the aggregator names the silo), 5 when a peer dies, stalls
 // or sends garbage (the transport aborts the run: no hang, no model). And
 // the in-process driver: one thread per silo over the same protocol code.
+// The library prints nothing: every message goes to the caller's `report`.
 
-#include <iostream>
+#include <functional>
 #include <thread>
 
 #include "amalur/io/files.hpp"
@@ -17,29 +18,33 @@ namespace amalur::silos {
 
 constexpr int exit_bad_input = 2, exit_file_error = 4, exit_silo_failure = 5;
 
+/// Receives each message that ends a run (the program prints it on stderr),
+/// before an abort where there is one.
+using failure_report = std::function<void(const std::string&)>;
+
 /// Runs `body` (returning an exit code) as rank 0, then ends every silo with that code.
 template <class Body>
-int run_aggregator(channel& ch, Body&& body, std::ostream& err = std::cerr) {
+int run_aggregator(channel& ch, Body&& body, const failure_report& report) {
   int code = 0;
   try {
     code = body();
   } catch (const silo_failure& e) {
-    err << "amalur: " << e.what() << std::endl;
+    report(e.what());
     ch.raw().abort(exit_silo_failure);
   } catch (const party_input_error& e) {
-    err << "amalur: " << e.what() << std::endl;
+    report(e.what());
     code = e.code();
   } catch (const io::file_error& e) {
-    err << "amalur: " << e.what() << std::endl;
+    report(e.what());
     code = exit_file_error;
   } catch (const std::exception& e) {
-    err << "amalur: " << e.what() << std::endl;
+    report(e.what());
     code = exit_bad_input;
   }
   try {
     ch.shutdown_all(code);
   } catch (const silo_failure& e) {
-    err << "amalur: " << e.what() << std::endl;
+    report(e.what());
     ch.raw().abort(exit_silo_failure);
   }
   return code;
@@ -47,7 +52,7 @@ int run_aggregator(channel& ch, Body&& body, std::ostream& err = std::cerr) {
 
 /// Runs `body` as a silo; returns the code the aggregator ends the run with.
 template <class Body>
-int run_silo(channel& ch, Body&& body, std::ostream& err = std::cerr) {
+int run_silo(channel& ch, Body&& body, const failure_report& report) {
   try {
     try {
       body();
@@ -65,7 +70,7 @@ int run_silo(channel& ch, Body&& body, std::ostream& err = std::cerr) {
       return ch.await_shutdown();
     }
   } catch (const silo_failure& e) {
-    err << "amalur: silo '" << ch.my_name() << "': " << e.what() << std::endl;
+    report("silo '" + ch.my_name() + "': " + e.what());
     ch.raw().abort(exit_silo_failure);
   }
   return exit_silo_failure;  // not reached: abort() does not return
@@ -82,7 +87,7 @@ int run_in_threads(const placement& pl, const channel_options& options, Party&& 
   for (int r = 1; r <= pl.silos(); ++r)
     threads.emplace_back([&, r] {
       channel_options mine = options;
-      mine.audit_path.clear();
+      mine.audit = nullptr;  // the audit is rank 0's
       try {
         channel ch(net.at(r), pl.parties, mine);
         party(ch);
