@@ -10,6 +10,8 @@
 #include <amalur/amalur.hpp>
 #include <amalur/integration/spec.hpp>
 
+#include "cli.hpp"
+
 using namespace amalur;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
@@ -200,30 +202,26 @@ TEST_CASE("date parts, and missing feature values", "[integration]") {
 namespace {
 std::filesystem::path shared_data() { return std::filesystem::path(AMALUR_SOURCE_DIR) / ".." / "shared" / "data"; }
 
-nlohmann::json run_cli(const std::string& args, int& status) {
-  const std::string out = (std::filesystem::temp_directory_path() / "amalur-cli-out.json").string();
-  status = std::system((std::string(AMALUR_CLI) + " " + args + " > " + out + " 2>/dev/null").c_str());
-  status = WEXITSTATUS(status);
-  std::ifstream in(out);
-  return status == 2 || status == 4 ? nlohmann::json() : nlohmann::json::parse(in);
+/// The program's JSON output (null when it printed none) and its exit status.
+nlohmann::json run_cli(const std::filesystem::path& dir, const std::string& args, int& status) {
+  const amalur_test::cli_result r = amalur_test::run_cli(dir, args);
+  status = r.status;
+  return r.out.empty() ? nlohmann::json() : r.parsed();
 }
 }  // namespace
 
 TEST_CASE("amalur train on the real flights: factorized and materialized give the same coefficients", "[cli]") {
-  if (!std::filesystem::exists(shared_data() / "flights-2001-jan-feb.csv")) {
-    WARN("../shared/data is absent: skipped");
-    return;
-  }
-  const auto dir = std::filesystem::temp_directory_path() / "amalur-e2e";
-  std::filesystem::create_directories(dir);
+  if (!std::filesystem::exists(shared_data() / "flights-2001-jan-feb.csv"))
+    amalur_test::skip("../shared/data is absent");
+  const auto dir = amalur_test::scratch("integration", "e2e");
   nlohmann::json spec = nlohmann::json::parse(std::ifstream(std::string(AMALUR_SOURCE_DIR) + "/data/flights.json"));
   spec["tables"]["flights"]["path"] = (shared_data() / "flights-2001-jan-feb.csv").string();
   spec["tables"]["airports"]["path"] = (shared_data() / "airports.csv").string();
   std::ofstream(dir / "spec.json") << spec.dump();
   int status = 0;
-  const auto fact = run_cli("train " + (dir / "spec.json").string() + " --strategy factorized", status);
+  const auto fact = run_cli(dir, "train " + (dir / "spec.json").string() + " --strategy factorized", status);
   CHECK(status == 0);
-  const auto mat = run_cli("train " + (dir / "spec.json").string() + " --strategy materialized", status);
+  const auto mat = run_cli(dir, "train " + (dir / "spec.json").string() + " --strategy materialized", status);
   CHECK(status == 0);
   REQUIRE(fact.contains("coefficients"));
   CHECK(fact["strategy"] == "factorized");
@@ -237,19 +235,18 @@ TEST_CASE("amalur train on the real flights: factorized and materialized give th
 }
 
 TEST_CASE("amalur exit codes: 2 for a bad spec, 3 for no convergence, 4 for a missing file", "[cli]") {
-  const auto dir = std::filesystem::temp_directory_path() / "amalur-codes";
-  std::filesystem::create_directories(dir);
+  const auto dir = amalur_test::scratch("integration", "codes");
   std::ofstream(dir / "t.csv") << "x,y\n1,0\n2,1\n3,0\n4,1\n5,1\n";
   std::ofstream(dir / "ok.json")
       << R"({"tables": {"t": {"path": "t.csv"}}, "base": "t", "features": [{"column": "t.x"}],
             "label": {"column": "t.y"}, "model": {"family": "binomial", "max_iterations": 1}})";
   std::ofstream(dir / "bad.json") << R"({"tables": {"t": {"path": "t.csv"}}, "base": "t", "features": []})";
   int status = 0;
-  const auto out = run_cli("train " + (dir / "ok.json").string(), status);
+  const auto out = run_cli(dir, "train " + (dir / "ok.json").string(), status);
   CHECK(status == 3);
   CHECK(out["converged"] == false);
-  run_cli("train " + (dir / "bad.json").string(), status);
+  run_cli(dir, "train " + (dir / "bad.json").string(), status);
   CHECK(status == 2);
-  run_cli("train " + (dir / "missing.json").string(), status);
+  run_cli(dir, "train " + (dir / "missing.json").string(), status);
   CHECK(status == 4);  // a file that cannot be read
 }

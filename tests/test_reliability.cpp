@@ -5,48 +5,28 @@
 
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "cli.hpp"
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("amalur-reliability-" + std::to_string(::getpid())) / name;
-  fs::create_directories(dir);
-  return dir;
-}
+using result = amalur_test::cli_result;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+fs::path scratch(const std::string& name) { return amalur_test::scratch("reliability", name); }
 
-struct result {
-  int status = -1;
-  std::string out, err;
-};
-
-/// Runs the program in `dir` (a shell prefix such as "ulimit -f 0;" may come first).
-result run(const fs::path& dir, const std::string& args, const std::string& prefix = "") {
-  const std::string command = "cd " + dir.string() + " && " + prefix + " " + AMALUR_CLI + " " + args +
-                              " > stdout.txt 2> stderr.txt";
-  result r;
-  r.status = WEXITSTATUS(std::system(("bash -c '" + command + "'").c_str()));
-  r.out = slurp(dir / "stdout.txt");
-  r.err = slurp(dir / "stderr.txt");
-  return r;
+/// Runs the program in `dir`; `shell` (such as "ulimit -f 0;") comes first.
+result run(const fs::path& dir, const std::string& args, const std::string& shell = "") {
+  return amalur_test::run_cli(dir, args, "", shell);
 }
+using amalur_test::slurp;
 
 /// A small valid binomial spec over t.csv (and u.csv, joined inner).
 json base_spec(const fs::path& dir) {
