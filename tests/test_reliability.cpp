@@ -64,6 +64,8 @@ TEST_CASE("spec: unknown keys, wrong types and out-of-range values name the path
   fails([](json& j) { j["tables"]["t"]["pth"] = "x"; }, "tables.t.pth");
   fails([](json& j) { j["model"]["max_iterations"] = 1e10; }, "model.max_iterations is out of range: 10000000000.0");
   fails([](json& j) { j["model"]["max_iterations"] = 2.7; }, "model.max_iterations must be a whole number, got 2.7");
+  fails([](json& j) { j["model"]["k"] = 9.3e18; }, "model.k is out of range: 9.3e+18");  // past int64, as a float
+  fails([](json& j) { j["model"]["seed"] = -1; }, "model.seed is out of range: -1");
   fails([](json& j) { j["model"]["l2"] = -1; }, "model.l2 is out of range: -1");
   fails([](json& j) { j["model"]["tolerance"] = 0; }, "model.tolerance is out of range: 0");
   fails([](json& j) { j["model"]["intercept"] = "yes"; }, "model.intercept must be true or false, got \"yes\"");

@@ -242,6 +242,8 @@ TEST_CASE("silo placement: what silo mode cannot run is exit 2 before any data i
   fails_with(spec_with([](json& j) { j["joins"][0]["kind"] = "full"; }), "full outer join");
   fails_with(spec_with([](json& j) { j["tables"]["dim1"].erase("silo"); }), "no table or union part names a silo");
   fails_with(spec_with([](json& j) { j["tables"]["dim1"]["sillo"] = "x"; }), "did you mean 'silo'?");
+  fails_with(spec_with([](json& j) { j["tables"]["extra"] = {{"path", "dim2.csv"}, {"silo", "lonely"}}; }),
+             "silo 'lonely' holds no joined table");
   // A label with one class across the silos of a horizontal split (each silo alone cannot tell).
   json one_class = json::parse(std::ifstream(data.spec("binomial", "h2")));
   one_class["label"]["threshold"] = 100;

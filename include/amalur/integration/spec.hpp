@@ -131,6 +131,22 @@ inline void check_keys(const spec_json& j, const std::string& object, const std:
 /// The value as the spec wrote it, for messages.
 inline std::string shown(const spec_json& v) { return v.dump(); }
 
+/// Whether a whole JSON number (integer, or float `d` with no fraction) is a T.
+/// Floats compare against 2^digits, which double holds exactly, so a value
+/// at the top of the range cannot round into an overflowing cast.
+template <class T>
+bool whole_number_fits(const spec_json& v, double d) {
+  constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<T>::max());
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>() <= max;
+  if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    return i >= 0 ? static_cast<std::uint64_t>(i) <= max
+                  : std::is_signed_v<T> && i >= static_cast<std::int64_t>(std::numeric_limits<T>::min());
+  }
+  const double limit = std::ldexp(1.0, std::numeric_limits<T>::digits);
+  return d < limit && (std::is_signed_v<T> ? d >= -limit : d >= 0);
+}
+
 /// A value of the spec's type T, or an error naming `where`.`key` and the value
 /// as read: integers must be whole and in range, numbers finite, booleans
 /// booleans (no silent truncation, wrapping or coercion).
@@ -147,14 +163,7 @@ T get(const spec_json& j, const char* key, const std::string& where) {
     const double d = v.get<double>();
     if (v.is_number_float() && d != std::floor(d))
       amalur::detail::fail<value_error>("spec: ", path, " must be a whole number, got ", shown(v));
-    const bool fits = v.is_number_unsigned() ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
-                      : v.is_number_integer()
-                          ? v.get<std::int64_t>() >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
-                                (v.get<std::int64_t>() < 0 ||
-                                 static_cast<std::uint64_t>(v.get<std::int64_t>()) <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
-                          : d >= static_cast<double>(std::numeric_limits<T>::min()) &&
-                                d <= static_cast<double>(std::numeric_limits<T>::max());
-    if (!fits)
+    if (!whole_number_fits<T>(v, d))
       amalur::detail::fail<value_error>("spec: ", path, " is out of range: ", shown(v), " (", std::numeric_limits<T>::min(),
                                         " to ", std::numeric_limits<T>::max(), ")");
     return v.is_number_float() ? static_cast<T>(d) : v.get<T>();

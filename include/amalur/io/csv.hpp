@@ -92,10 +92,6 @@ inline table parse_csv(std::string text, const std::string& name = "table", cons
 
   // Pass 1: split into records of fields. Unquoted fields are views into
   // `text`; quoted ones are unescaped in place (the text only shrinks).
-  struct span {
-    std::uint32_t column;
-    std::size_t begin, size;
-  };
   std::vector<std::string> header;
   std::vector<std::vector<std::string_view>> fields;  // per column, per record
   table t;

@@ -5,6 +5,8 @@
 // in the order they first appear in the spec's "tables". What silo mode
 // cannot run is an error here, before any data is read.
 
+#include <algorithm>
+
 #include "amalur/integration/spec.hpp"
 
 namespace amalur::silos {
@@ -107,6 +109,10 @@ inline placement plan(const integration::spec& s) {
         fail<value_error>("silo mode: join '", alias, "' takes its key '", on.first,
                           "' from another silo's table; the left key must be held by the aggregator");
   }
+  for (int r = 1; r <= out.silos(); ++r)  // a silo learns its rows only through a join onto its table
+    if (std::find(out.join_owner.begin(), out.join_owner.end(), r) == out.join_owner.end())
+      fail<value_error>("silo mode: silo '", out.parties[static_cast<std::size_t>(r)],
+                        "' holds no joined table, so it has no target rows");
   auto owner_of = [&](const std::string& qualified, const std::string& what) {
     const auto it = out.alias_owner.find(detail::alias_of(qualified, s.base));
     if (it == out.alias_owner.end()) fail<value_error>(what, " '", qualified, "' names an unknown table alias");
