@@ -105,7 +105,7 @@ constexpr int kIrlsIterations = 5;
 
 void run_cell(benchmark::State& state, const std::string& cell, const task& tk, const cell_key& k) {
   dataset& d = data(k);
-  const auto& t = *d.t;
+  auto& t = *d.t;
   const Eigen::VectorXd x = Eigen::VectorXd::Ones(t.cols()), y = Eigen::VectorXd::Ones(t.rows());
   const amalur::glm logit = amalur::logistic_regression().l2(1e-3).max_iterations(kIrlsIterations).tolerance(1e-300);
   // The better materialized form is the one that is faster here.

@@ -29,7 +29,7 @@ struct model {
 /// Runs `fit` on T (factorized) or on a materialized T built first (counted).
 template <class Fit>
 double on_strategy(const star_schema& s, bool factorized, Fit&& fit) {
-  const auto t = s.normalized();
+  auto t = s.normalized();
   t.set_strategy(amalur::strategy::factorized);  // compared here, not chosen
   if (factorized) return fit(t);
   const Eigen::MatrixXd m = t.materialize();
@@ -77,7 +77,7 @@ std::vector<model> models() {
       {"nmf",
        [](const star_schema& s, bool f) {
          // NMF needs T >= 0: the benchmark's sources are uniform in [-1, 1], so square them.
-         const auto t = s.normalized().cwisePow(2.0);
+         auto t = s.normalized().cwisePow(2.0);
          t.set_strategy(amalur::strategy::factorized);
          const auto fit = amalur::nmf(5).seed(1).max_iterations(10).tolerance(0);
          if (f) return fit.fit(t).loss;

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   const io::column& date = data.tables.at("flights").at("date");
   std::vector<index_t> train, test;
   for (index_t i = 0; i < T.rows(); ++i) (date.text_at(data.rows.row_of.at("flights")[i]) >= "2001-02-22" ? test : train).push_back(i);
-  const auto T_train = T.select_rows(train), T_test = T.select_rows(test);
+  auto T_train = T.select_rows(train), T_test = T.select_rows(test);
   Eigen::VectorXd y_train(train.size()), y_test(test.size());
   for (std::size_t i = 0; i < train.size(); ++i) y_train[i] = data.labels[train[i]];
   for (std::size_t i = 0; i < test.size(); ++i) y_test[i] = data.labels[test[i]];

@@ -114,7 +114,7 @@ TEST_CASE("ski rental: with unknown reuse, T is built once the factorized time s
 
 TEST_CASE("a known reuse amortizes the build, and forcing overrides everything", "[cost]") {
   const star s(20000, 20000, 2);
-  const auto t = s.normalized();
+  auto t = s.normalized();
   t.expect_reuse(1000);
   const VectorXd x = VectorXd::Ones(4);
   CHECK(amalur::explain(t * x).pick == amalur::strategy::materialized);

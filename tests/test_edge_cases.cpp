@@ -15,7 +15,7 @@ using Eigen::VectorXd;
 namespace {
 /// Every operator of a normalized matrix against its materialized T.
 template <class N>
-void check_all_operators(const N& t, const MatrixXd& expected) {
+void check_all_operators(N t, const MatrixXd& expected) {  // a copy: its strategy is its own
   t.set_strategy(amalur::strategy::factorized);
   REQUIRE(t.materialize() == expected);
   const MatrixXd x = MatrixXd::Random(expected.cols(), 2), y = MatrixXd::Random(expected.rows(), 2);
@@ -144,7 +144,7 @@ TEST_CASE("precedence decides which silo's value a contested cell takes", "[edge
   check_all_operators(first_b, expect_b);
 }
 
-TEST_CASE("the static face takes Map, sparse and owned sources", "[edge][static]") {
+TEST_CASE("the static face takes Map, sparse and owned sources; ownership is visible", "[edge][static]") {
   std::vector<double> memory{1, 2, 3, 4, 5, 6};  // 3 x 2, column-major, owned by the caller
   Eigen::Map<const MatrixXd> f(memory.data(), 3, 2);
   Eigen::SparseMatrix<double> d(2, 3);
@@ -154,9 +154,24 @@ TEST_CASE("the static face takes Map, sparse and owned sources", "[edge][static]
                               amalur::source(d, amalur::gather_rows({1, 0, 1}), amalur::columns<2, 3, 4>()),
                               amalur::source(MatrixXd::Constant(2, 1, 9.0), amalur::offset_rows(1, 3),
                                              amalur::columns<5>()));
-  // An lvalue is referenced, never copied.
+  // A Map is a view: copying it copies the view, not the data.
   CHECK(std::get<0>(t.sources()).matrix().data() == memory.data());
-  CHECK(&std::get<1>(t.sources()).matrix() == &d);
+  // A column-major sparse lvalue is copied once, as CSR; the caller's d can go away.
+  CHECK(std::get<1>(t.sources()).matrix().nonZeros() == 2);
+  d.coeffRef(0, 1) = 1000;
+  CHECK(std::get<1>(t.sources()).matrix().coeff(0, 1) == 7);
+  // Copies of T share the data: no copy of any source.
+  const auto u = t;
+  CHECK(&std::get<1>(u.sources()).matrix() == &std::get<1>(t.sources()).matrix());
+  // amalur::view borrows; a dense lvalue is copied; a shared_ptr is shared.
+  const MatrixXd dense = MatrixXd::Ones(3, 1);
+  const auto shared = std::make_shared<const MatrixXd>(MatrixXd::Ones(3, 1));
+  auto borrowed = amalur::source(amalur::view(dense), amalur::identity_rows(), amalur::columns<0>());
+  auto copied = amalur::source(dense, amalur::identity_rows(), amalur::columns<0>());
+  auto sharing = amalur::source(shared, amalur::identity_rows(), amalur::columns<0>());
+  CHECK(&borrowed.matrix() == &dense);
+  CHECK(&copied.matrix() != &dense);
+  CHECK(&sharing.matrix() == shared.get());
   MatrixXd expected(3, 6);
   expected << 1, 4, 0, 0, -1, 0,  //
       2, 5, 0, 7, 0, 9,           //

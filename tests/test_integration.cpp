@@ -166,7 +166,7 @@ TEST_CASE("coalesce takes the first listed column that has a value (SQL COALESCE
   feature_spec w;
   w.coalesce = {"a.weight", "b.weight"};
   w.name = "weight";
-  const auto d = integration::encode(rows, {w}, true);
+  auto d = integration::encode(rows, {w}, true);
   CHECK(d.names == std::vector<std::string>{"weight"});
   CHECK(dense(d) == rows_of({{55}, {60}, {70}, {80}}));  // never 55 + 99
   d.matrix.set_strategy(strategy::factorized);

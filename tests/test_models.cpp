@@ -300,7 +300,7 @@ TEST_CASE("k-means, factorized, gives the materialized assignment and inertia", 
 
 TEST_CASE("NMF, factorized, equals the materialized updates and its loss is the true loss", "[models]") {
   const star s(2000, 30, 2);
-  const auto t = s.normalized().cwisePow(2.0);  // non-negative
+  auto t = s.normalized().cwisePow(2.0);  // non-negative
   t.set_strategy(amalur::strategy::factorized);
   const auto f = amalur::nmf(3).seed(4).max_iterations(60).fit(t);
   const MatrixXd m = t.materialize();
@@ -325,7 +325,7 @@ struct huber {
 
 TEST_CASE("a custom model (Huber regression) fits through the operator set", "[models]") {
   const star s(5000, 30, 7);
-  const auto t = s.normalized();
+  auto t = s.normalized();
   VectorXd beta(6);
   beta << 1, -1, 0.5, 0.25, -0.5, 2;
   VectorXd y = t * beta;

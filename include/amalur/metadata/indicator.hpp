@@ -131,6 +131,60 @@ class partial_rows : public detail::explicit_rows {
   void bind(index_t source_rows) { check(source_rows, true, "partial_rows"); }
 };
 
+/// Do two indicators of the same kind take the same source rows for every target row?
+inline bool same_rows(const identity_rows& a, const identity_rows& b) { return a.source_rows() == b.source_rows(); }
+inline bool same_rows(const offset_rows& a, const offset_rows& b) {
+  return a.offset() == b.offset() && a.target_rows() == b.target_rows() && a.source_rows() == b.source_rows();
+}
+inline bool same_rows(const detail::explicit_rows& a, const detail::explicit_rows& b) {
+  return a.source_rows() == b.source_rows() && (a.data() == b.data() || a.row_of() == b.row_of());
+}
+
+/// What the kernels see of an indicator: two kinds instead of four, so each
+/// kernel is compiled twice, not four times. A block (identity, offset) is a
+/// contiguous run of target rows; an indexed one (gather, partial) holds a
+/// source row or amalur::none per target row (the kernels test for none:
+/// a branch that never fires costs nothing measurable).
+class block_rows {
+ public:
+  static constexpr bool is_block = true;
+  static constexpr bool may_be_none = true;
+  block_rows(index_t offset, index_t source_rows, index_t target_rows)
+      : offset_(offset), source_rows_(source_rows), target_rows_(target_rows) {}
+  index_t target_rows() const { return target_rows_; }
+  index_t source_rows() const { return source_rows_; }
+  index_t offset() const { return offset_; }
+  index_t source_row(index_t i) const {
+    const index_t j = i - offset_;
+    return (j >= 0 && j < source_rows_) ? j : none;
+  }
+
+ private:
+  index_t offset_, source_rows_, target_rows_;
+};
+
+class indexed_rows {
+ public:
+  static constexpr bool is_block = false;
+  static constexpr bool may_be_none = true;
+  indexed_rows(const index_t* row_of, index_t source_rows, index_t target_rows)
+      : row_of_(row_of), source_rows_(source_rows), target_rows_(target_rows) {}
+  index_t target_rows() const { return target_rows_; }
+  index_t source_rows() const { return source_rows_; }
+  index_t source_row(index_t i) const { return row_of_[i]; }
+  const index_t* data() const { return row_of_; }
+
+ private:
+  const index_t* row_of_;
+  index_t source_rows_, target_rows_;
+};
+
+inline block_rows kernel_rows(const identity_rows& r) { return {0, r.source_rows(), r.target_rows()}; }
+inline block_rows kernel_rows(const offset_rows& r) { return {r.offset(), r.source_rows(), r.target_rows()}; }
+inline indexed_rows kernel_rows(const detail::explicit_rows& r) {
+  return {r.data(), r.source_rows(), r.target_rows()};
+}
+
 /// The run-time face's indicator: one of the four kinds.
 using row_indicator = std::variant<identity_rows, offset_rows, gather_rows, partial_rows>;
 

@@ -4,6 +4,7 @@
 // compile time, static_columns<2, 3, 4>, whose size and shape are constexpr,
 // or a run-time column_map.
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -72,6 +73,15 @@ class column_map {
  private:
   std::vector<index_t> col_of_;
 };
+
+/// Do two mappings map the same source columns to the same target columns?
+template <class A, class B>
+bool same_columns(const A& a, const B& b) {
+  return a.size() == b.size() && std::equal(a.data(), a.data() + a.size(), b.data());
+}
+template <index_t... A, index_t... B>
+bool operator==(const static_columns<A...>& a, const static_columns<B...>& b) { return same_columns(a, b); }
+inline bool operator==(const column_map& a, const column_map& b) { return same_columns(a, b); }
 
 /// columns<2, 3, 4>(): the schema is fixed at compile time.
 template <index_t... Cs>

@@ -2,11 +2,17 @@
 // A source table S_k with its DI metadata: the indicator (rows) and the
 // mapping (columns). Built by amalur::source(matrix, rows, columns).
 //
-// Ownership follows the argument: an lvalue matrix is referenced, never
-// copied (the caller keeps it alive, as with Eigen::Map); an rvalue is moved
-// in. Any dense Eigen type (Matrix, Map, Ref) or SparseMatrix works.
+// Ownership is visible where a source is built:
+//   source(m, ...)               m is an lvalue: copied once, then owned
+//   source(std::move(m), ...)    moved in
+//   source(shared_ptr, ...)      shared (std::shared_ptr<const M>)
+//   source(amalur::view(m), ...) borrowed: the caller keeps m alive
+// Data are immutable and shared by every copy of a normalized matrix, so
+// copying a matrix never copies data. A sparse source is kept as CSR (a
+// column-major one is converted once, here) because every kernel walks rows.
+// An Eigen::Map or Ref is itself a borrow: copying it copies the view.
 
-#include <cmath>
+#include <memory>
 #include <type_traits>
 #include <utility>
 
@@ -16,57 +22,92 @@
 
 namespace amalur {
 
-template <class MatrixArg, class Rows, class Columns>
+/// A borrowed matrix: amalur::view(m). The caller keeps m alive as long as
+/// any normalized matrix built on it.
+template <class M>
+struct borrowed {
+  const M& matrix;
+};
+template <class M>
+borrowed<M> view(const M& m) {
+  static_assert(!is_sparse_v<M> || std::is_same_v<M, csr_matrix<typename M::Scalar>>,
+                "amalur::view: a borrowed sparse source must be CSR (Eigen::SparseMatrix<Scalar, Eigen::RowMajor>); "
+                "pass a column-major one by value and it is converted once");
+  return {m};
+}
+
+namespace detail {
+/// What a source stores for a matrix type M: CSR for any sparse type, the
+/// type itself for dense storage (Matrix, Map, Ref), the plain type for
+/// expressions (evaluated once).
+template <class M>
+constexpr bool is_dense_storage() {
+  return (Eigen::internal::traits<M>::Flags & Eigen::DirectAccessBit) != 0;
+}
+template <class M, bool Sparse = is_sparse_v<M>>
+struct stored_matrix {
+  using type = std::conditional_t<is_dense_storage<M>(), M, typename M::PlainObject>;
+};
+template <class M>
+struct stored_matrix<M, true> {
+  using type = csr_matrix<typename M::Scalar>;
+};
+template <class M>
+using stored_matrix_t = typename stored_matrix<std::decay_t<M>>::type;
+}  // namespace detail
+
+template <class Matrix, class Rows, class Columns>
 class source_t {
  public:
-  using matrix_type = std::remove_cv_t<std::remove_reference_t<MatrixArg>>;
+  using matrix_type = Matrix;
   using Scalar = typename matrix_type::Scalar;
   using rows_type = Rows;
   using columns_type = Columns;
-  static constexpr bool references_data = std::is_lvalue_reference_v<MatrixArg>;
 
   static_assert(is_dense_v<matrix_type> || is_sparse_v<matrix_type>,
                 "amalur::source: the matrix must be a dense or sparse Eigen matrix");
   static_assert(std::is_floating_point_v<Scalar>, "amalur::source: the scalar type must be float or double");
 
-  template <class M>
-  source_t(M&& matrix, Rows rows, Columns columns)
-      : matrix_(std::forward<M>(matrix)), rows_(std::move(rows)), columns_(std::move(columns)) {
-    columns_.check(matrix_.cols());
-    rows_.bind(matrix_.rows());
-    detail::check_finite(matrix_, "source");
+  source_t(std::shared_ptr<const matrix_type> matrix, Rows rows, Columns columns)
+      : matrix_(std::move(matrix)), rows_(std::move(rows)), columns_(std::move(columns)) {
+    if (!matrix_) detail::fail<value_error>("amalur::source: the matrix pointer is null");
+    columns_.check(matrix_->cols());
+    rows_.bind(matrix_->rows());
+    detail::check_finite(*matrix_, "source");
   }
 
-  const matrix_type& matrix() const { return matrix_; }
+  const matrix_type& matrix() const { return *matrix_; }
+  const std::shared_ptr<const matrix_type>& shared_matrix() const { return matrix_; }
   const Rows& rows() const { return rows_; }
   const Columns& columns() const { return columns_; }
 
  private:
-  std::conditional_t<references_data, const matrix_type&, matrix_type> matrix_;
+  std::shared_ptr<const matrix_type> matrix_;
   Rows rows_;
   Columns columns_;
 };
 
-namespace detail {
-/// What an rvalue source stores: storage types (Matrix, Map, Ref, SparseMatrix)
-/// as they are, expressions evaluated once into their plain type.
-template <class M>
-constexpr bool is_storage() {
-  if constexpr (is_sparse_v<M>)
-    return std::is_base_of_v<Eigen::SparseCompressedBase<M>, M>;
-  else
-    return (Eigen::internal::traits<M>::Flags & Eigen::DirectAccessBit) != 0;
-}
-template <class M>
-using stored_rvalue_t = std::conditional_t<is_storage<M>(), M, typename M::PlainObject>;
-}  // namespace detail
-
-/// Binds a matrix to its indicator and mapping.
-template <class M, class Rows, class Columns>
+/// Binds a matrix (copied, or moved when an rvalue) to its indicator and mapping.
+template <class M, class Rows, class Columns,
+          class = std::enable_if_t<is_dense_v<std::decay_t<M>> || is_sparse_v<std::decay_t<M>>>>
 auto source(M&& matrix, Rows rows, Columns columns) {
-  using arg = std::conditional_t<std::is_lvalue_reference_v<M>, const std::decay_t<M>&,
-                                 detail::stored_rvalue_t<std::decay_t<M>>>;
-  return source_t<arg, Rows, Columns>(std::forward<M>(matrix), std::move(rows), std::move(columns));
+  using stored = detail::stored_matrix_t<M>;
+  return source_t<stored, Rows, Columns>(std::make_shared<const stored>(std::forward<M>(matrix)), std::move(rows),
+                                         std::move(columns));
+}
+/// Shares a matrix the caller also holds.
+template <class M, class Rows, class Columns>
+auto source(std::shared_ptr<const M> matrix, Rows rows, Columns columns) {
+  static_assert(!is_sparse_v<M> || std::is_same_v<M, csr_matrix<typename M::Scalar>>,
+                "amalur::source: a shared sparse source must be CSR (Eigen::SparseMatrix<Scalar, Eigen::RowMajor>)");
+  return source_t<M, Rows, Columns>(std::move(matrix), std::move(rows), std::move(columns));
+}
+/// Borrows a matrix (see amalur::view): no copy, no ownership.
+template <class M, class Rows, class Columns>
+auto source(borrowed<M> b, Rows rows, Columns columns) {
+  // The aliasing constructor: a pointer that owns nothing.
+  return source_t<M, Rows, Columns>(std::shared_ptr<const M>(std::shared_ptr<const M>(), &b.matrix), std::move(rows),
+                                    std::move(columns));
 }
 
 }  // namespace amalur

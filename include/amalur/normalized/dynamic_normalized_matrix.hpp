@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "amalur/metadata/source.hpp"
-#include "amalur/normalized/transposed.hpp"
+#include "amalur/normalized/eigen_product.hpp"
+#include "amalur/normalized/kernel_operands.hpp"
 
 namespace amalur {
 
@@ -65,6 +66,17 @@ struct normalized_traits<dynamic_normalized_matrix<S>> {
   using Scalar = S;
 };
 
+}  // namespace amalur
+
+namespace Eigen::internal {
+template <class S>
+struct traits<amalur::dynamic_normalized_matrix<S>> : amalur::detail::normalized_eigen_traits<S> {};
+}  // namespace Eigen::internal
+
+AMALUR_EIGEN_PRODUCT_OPERAND(class S, amalur::dynamic_normalized_matrix<S>)
+
+namespace amalur {
+
 template <class ScalarType>
 class dynamic_normalized_matrix : public normalized_base<dynamic_normalized_matrix<ScalarType>> {
   static_assert(std::is_floating_point_v<ScalarType>, "dynamic_normalized_matrix: Scalar must be float or double");
@@ -93,15 +105,29 @@ class dynamic_normalized_matrix : public normalized_base<dynamic_normalized_matr
   void visit_parts(F&& f) const {
     for (const auto& p : plan_.parts) {
       const auto& s = sources_[static_cast<std::size_t>(p.source_index)];
-      std::visit(
-          [&](const auto& m) {
-            if (p.effective_rows)
-              f(*m, *p.effective_rows, p);
-            else
-              std::visit([&](const auto& r) { f(*m, r, p); }, s.rows());
-          },
-          s.matrix());
+      std::visit([&](const auto& m, const auto& r) { detail::call_part(*m, r, p, f); }, s.matrix(), s.rows());
     }
+  }
+
+  /// The same data and metadata as `other`? (Copies share the data, so this compares addresses.)
+  bool same_sources_as(const dynamic_normalized_matrix& other) const {
+    if (sources_.size() != other.sources_.size() || precedence_.order != other.precedence_.order ||
+        this->cols() != other.cols())
+      return false;
+    for (std::size_t k = 0; k < sources_.size(); ++k) {
+      const auto &a = sources_[k], &b = other.sources_[k];
+      const bool same_data = std::visit(
+          [](const auto& x, const auto& y) { return static_cast<const void*>(x.get()) == static_cast<const void*>(y.get()); },
+          a.matrix(), b.matrix());
+      const bool rows = a.rows().index() == b.rows().index() &&
+                        std::visit(
+                            [&](const auto& x) {
+                              return same_rows(x, std::get<std::decay_t<decltype(x)>>(b.rows()));
+                            },
+                            a.rows());
+      if (!same_data || !rows || !same_columns(a.columns(), b.columns())) return false;
+    }
+    return true;
   }
 
   /// The target rows `rows` (in that order) of T, as a new normalized

@@ -1,6 +1,6 @@
 #pragma once
 // The static face: source matrix types, indicator kinds and mappings are
-// template parameters, so every kernel is chosen at compile time.
+// template parameters, checked at compile time.
 //
 //   auto T = amalur::normalized(
 //       amalur::source(flights,  amalur::identity_rows(),          amalur::columns<0, 1>()),
@@ -10,7 +10,8 @@
 #include <utility>
 
 #include "amalur/metadata/source.hpp"
-#include "amalur/normalized/transposed.hpp"
+#include "amalur/normalized/eigen_product.hpp"
+#include "amalur/normalized/kernel_operands.hpp"
 
 namespace amalur {
 
@@ -23,6 +24,19 @@ struct normalized_traits<normalized_matrix<First, Rest...>> {
   static_assert((std::is_same_v<Scalar, typename Rest::Scalar> && ...),
                 "amalur::normalized: all sources must have the same scalar type");
 };
+
+}  // namespace amalur
+
+namespace Eigen::internal {
+template <class... Sources>
+struct traits<amalur::normalized_matrix<Sources...>>
+    : amalur::detail::normalized_eigen_traits<typename amalur::normalized_traits<
+          amalur::normalized_matrix<Sources...>>::Scalar> {};
+}  // namespace Eigen::internal
+
+AMALUR_EIGEN_PRODUCT_OPERAND(class... Sources, amalur::normalized_matrix<Sources...>)
+
+namespace amalur {
 
 template <class... Sources>
 class normalized_matrix : public normalized_base<normalized_matrix<Sources...>> {
@@ -47,6 +61,11 @@ class normalized_matrix : public normalized_base<normalized_matrix<Sources...>> 
     for (const auto& p : plan_.parts) visit_source(p, f, std::index_sequence_for<Sources...>{});
   }
 
+  /// The same data and metadata as `other`? (Copies share the data, so this compares addresses.)
+  bool same_sources_as(const normalized_matrix& other) const {
+    return same_sources(other, std::index_sequence_for<Sources...>{}) && precedence_.order == other.precedence_.order;
+  }
+
   /// The same metadata over sources whose values went through f (f(0) = 0).
   template <class F>
   auto transform_sources(const F& f) const {
@@ -66,31 +85,33 @@ class normalized_matrix : public normalized_base<normalized_matrix<Sources...>> 
     return {s.matrix().rows(), s.matrix().cols(), s.rows().target_rows(), s.columns().data(),
             [&s] { return row_of_vector(s.rows()); }};
   }
+  template <std::size_t... K>
+  bool same_sources(const normalized_matrix& other, std::index_sequence<K...>) const {
+    return (same_source(std::get<K>(sources_), std::get<K>(other.sources_)) && ...);
+  }
+  template <class S>
+  static bool same_source(const S& a, const S& b) {
+    return &a.matrix() == &b.matrix() && same_rows(a.rows(), b.rows()) && a.columns() == b.columns();
+  }
 
   template <class F, std::size_t... K>
   void visit_source(const part_layout& p, F& f, std::index_sequence<K...>) const {
-    ((static_cast<index_t>(K) == p.source_index ? call_part(std::get<K>(sources_), p, f) : void()), ...);
-  }
-  template <class S, class F>
-  static void call_part(const S& s, const part_layout& p, F& f) {
-    if (p.effective_rows)
-      f(s.matrix(), *p.effective_rows, p);
-    else
-      f(s.matrix(), s.rows(), p);
+    ((static_cast<index_t>(K) == p.source_index
+          ? detail::call_part(std::get<K>(sources_).matrix(), std::get<K>(sources_).rows(), p, f)
+          : void()),
+     ...);
   }
 
   template <class F, std::size_t... K>
   auto transform(const F& f, std::index_sequence<K...>) const {
-    auto result = normalized_matrix<decltype(transformed(std::get<K>(sources_), f))...>(
+    return normalized_matrix<decltype(transformed(std::get<K>(sources_), f))...>(
         plan_, precedence_, transformed(std::get<K>(sources_), f)...);
-    return result;
   }
   template <class S, class F>
   static auto transformed(const S& s, const F& f) {
     using plain = typename S::matrix_type::PlainObject;
-    plain values = s.matrix().unaryExpr(f);
-    return source_t<plain, typename S::rows_type, typename S::columns_type>(std::move(values), s.rows(),
-                                                                          s.columns());
+    return source_t<plain, typename S::rows_type, typename S::columns_type>(
+        std::make_shared<const plain>(s.matrix().unaryExpr(f)), s.rows(), s.columns());
   }
   // Same metadata: the plan carries over unchanged.
   normalized_matrix(part_plan plan, precedence order, Sources... sources)

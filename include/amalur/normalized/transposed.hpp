@@ -1,14 +1,31 @@
 #pragma once
-// T^T as a view (a flag, never a copy), and the product operators that read
-// like Eigen: T * X, T.transpose() * X, X * T, X * T.transpose(), T.transpose() * T.
+// T^T as a view (never a copy), and T^T T as an Eigen expression that
+// evaluates the crossprod straight into its destination.
 
-#include "amalur/normalized/expressions.hpp"
 #include "amalur/normalized/normalized_base.hpp"
 
 namespace amalur {
 
 template <class Normalized>
-class transposed {
+class transposed;
+template <class Normalized>
+class crossprod_expression;
+
+}  // namespace amalur
+
+namespace Eigen::internal {
+template <class N>
+struct traits<amalur::transposed<N>> : amalur::detail::normalized_eigen_traits<typename N::Scalar> {};
+template <class N>
+struct traits<amalur::crossprod_expression<N>> {
+  using ReturnType = amalur::dense_matrix<typename N::Scalar>;
+};
+}  // namespace Eigen::internal
+
+namespace amalur {
+
+template <class Normalized>
+class transposed : public Eigen::EigenBase<transposed<Normalized>> {
  public:
   using Scalar = typename Normalized::Scalar;
 
@@ -18,13 +35,28 @@ class transposed {
   const Normalized& transpose() const { return t_; }
   const Normalized& nested() const { return t_; }
 
+  /// T^T X.
   template <class X>
-  auto multiply(const Eigen::MatrixBase<X>& x) const {
-    return t_.transpose_multiply(x);
+  Eigen::Product<transposed, X, Eigen::AliasFreeProduct> operator*(const Eigen::MatrixBase<X>& x) const {
+    if (x.rows() != cols())
+      detail::fail<dimension_error>("T^T * X: X has ", x.rows(), " rows but must have ", cols());
+    return {*this, x.derived()};
   }
+  /// X T^T.
   template <class X>
-  auto left_multiply(const Eigen::MatrixBase<X>& x) const {
-    return t_.left_multiply_transpose(x);
+  friend Eigen::Product<X, transposed, Eigen::AliasFreeProduct> operator*(const Eigen::MatrixBase<X>& x,
+                                                                          const transposed& t) {
+    if (x.cols() != t.rows())
+      detail::fail<dimension_error>("X * T^T: X has ", x.cols(), " columns but must have ", t.rows());
+    return {x.derived(), t};
+  }
+  /// T^T U: the crossprod, when U is T (a copy, or the same sources and metadata).
+  crossprod_expression<Normalized> operator*(const normalized_base<Normalized>& u) const {
+    if (!t_.same_matrix_as(u.derived()))
+      detail::fail<metadata_error>(
+          "T.transpose() * U: U must be T itself (a copy, or the same sources and metadata) for the crossprod; "
+          "for two different matrices, materialize one of them");
+    return crossprod_expression<Normalized>(t_);
   }
   dense_matrix<Scalar> materialize() const { return t_.materialize().transpose(); }
 
@@ -32,29 +64,42 @@ class transposed {
   const Normalized& t_;
 };
 
-template <class D, class X>
-auto operator*(const normalized_base<D>& t, const Eigen::MatrixBase<X>& x) {
-  return product_expression<D, X, operation::multiply>(static_cast<const D&>(t), x.derived());
-}
-template <class D, class X>
-auto operator*(const transposed<D>& t, const Eigen::MatrixBase<X>& x) {
-  return product_expression<D, X, operation::transpose_multiply>(t.nested(), x.derived());
-}
-template <class X, class D>
-auto operator*(const Eigen::MatrixBase<X>& x, const normalized_base<D>& t) {
-  return product_expression<D, X, operation::left_multiply>(static_cast<const D&>(t), x.derived());
-}
-template <class X, class D>
-auto operator*(const Eigen::MatrixBase<X>& x, const transposed<D>& t) {
-  return product_expression<D, X, operation::left_multiply_transpose>(t.nested(), x.derived());
-}
-/// T^T T: the crossprod. Only of T with itself (a product of two different
-/// normalized matrices is not a crossprod).
-template <class D>
-auto operator*(const transposed<D>& tt, const normalized_base<D>& t) {
-  if (&tt.nested() != &static_cast<const D&>(t))
-    detail::fail<metadata_error>("T.transpose() * U: only the crossprod T.transpose() * T is supported");
-  return crossprod_expression<D>(tt.nested());
-}
+/// T^T T, evaluated when assigned or used (`G = T.transpose() * T`,
+/// `T.transpose() * T + I`): the crossprod kernels write into the destination.
+template <class Normalized>
+class crossprod_expression : public Eigen::ReturnByValue<crossprod_expression<Normalized>> {
+ public:
+  using Scalar = typename Normalized::Scalar;
+  explicit crossprod_expression(const Normalized& t) : t_(t) {}
+  index_t rows() const { return t_.cols(); }
+  index_t cols() const { return t_.cols(); }
+
+  template <class Dest>
+  void evalTo(Dest& dst) const {
+    run(dst, strategy::automatic);
+  }
+  using Eigen::ReturnByValue<crossprod_expression>::eval;
+  /// Evaluated with a strategy the caller forces.
+  dense_matrix<Scalar> eval(strategy s) const {
+    dense_matrix<Scalar> out;
+    run(out, s);
+    return out;
+  }
+  /// The cost model's decision for this expression, without running it.
+  estimate explain(strategy s = strategy::automatic) const { return t_.explain(operation::crossprod, 1, s); }
+
+ private:
+  template <class Dest>
+  void run(Dest& dst, strategy s) const {
+    dst.resize(rows(), cols());
+    if constexpr (std::is_constructible_v<dense_mref<Scalar>, Dest&>) {
+      dst.setZero();
+      t_.add_crossprod(nullptr, dst, s);
+    } else {
+      dst = t_.crossprod(s);
+    }
+  }
+  const Normalized& t_;
+};
 
 }  // namespace amalur

@@ -4,8 +4,10 @@
 // when given an Eigen matrix.
 
 #include "amalur/core/error.hpp"
+#include "amalur/core/operation.hpp"
 #include "amalur/core/traits.hpp"
-#include "amalur/operators/part_kernels.hpp"
+#include "amalur/operators/gram.hpp"
+#include "amalur/operators/statistics.hpp"
 
 namespace amalur::eigen_ops {
 
@@ -34,32 +36,36 @@ auto left_multiply_transpose(const T& t, const Eigen::MatrixBase<X>& x) {
   return row_result<typename T::Scalar, X>(x * t.transpose());
 }
 
+/// out += op(T) X (T X, T^T X) or X op(T) (X T, X T^T), for T an Eigen
+/// matrix: the materialized strategy's kernels. Shapes are the caller's.
+template <operation Op, class T, class Scalar>
+void add_product(const T& t, const dense_cref<Scalar>& x, dense_mref<Scalar> out) {
+  static_assert(Op == operation::multiply || Op == operation::transpose_multiply || Op == operation::left_multiply ||
+                Op == operation::left_multiply_transpose);
+  if constexpr (Op == operation::multiply)
+    out.noalias() += t * x;
+  else if constexpr (Op == operation::transpose_multiply)
+    out.noalias() += t.transpose() * x;
+  else if constexpr (Op == operation::left_multiply)
+    out.noalias() += x * t;
+  else
+    out.noalias() += x * t.transpose();
+}
+
 /// T^T T; dense: a symmetric rank update (half the flops of a general product).
 template <class T>
 dense_matrix<typename T::Scalar> crossprod(const T& t) {
   using Scalar = typename T::Scalar;
-  if constexpr (is_sparse_v<T>) {
+  if constexpr (is_sparse_v<T>)
     return kernels::sparse_weighted_gram(t, dense_vector<Scalar>::Ones(t.rows()).eval());
-  } else {
-    dense_matrix<Scalar> g = dense_matrix<Scalar>::Zero(t.cols(), t.cols());
-    g.template selfadjointView<Eigen::Lower>().rankUpdate(t.transpose());
-    g.template triangularView<Eigen::StrictlyUpper>() = g.transpose();
-    return g;
-  }
+  else
+    return kernels::symmetric_gram(t);
 }
-/// T^T diag(w) T.
+/// T^T diag(w) T; dense with w >= 0: a rank update of sqrt(w) T, as the factorized kernels.
 template <class T>
 dense_matrix<typename T::Scalar> crossprod(const T& t, const dense_vector<typename T::Scalar>& w) {
-  using Scalar = typename T::Scalar;
   check(w.size(), t.rows(), "T^T diag(w) T");
-  if constexpr (is_sparse_v<T>) {
-    return kernels::sparse_weighted_gram(t, w);
-  } else {
-    const dense_matrix<Scalar> wt = w.asDiagonal() * t;
-    dense_matrix<Scalar> g(t.cols(), t.cols());
-    g.noalias() = t.transpose() * wt;
-    return g;
-  }
+  return kernels::weighted_gram_of(t, w);
 }
 
 /// Population column variances (ddof 0), centred.
@@ -68,13 +74,10 @@ dense_vector<typename T::Scalar> col_variances(const T& t) {
   using Scalar = typename T::Scalar;
   const dense_vector<Scalar> mean = (t.transpose() * dense_vector<Scalar>::Ones(t.rows())) / Scalar(t.rows());
   if constexpr (is_sparse_v<T>) {
-    // Zeros count as (0 - mu)^2; the non-zeros correct that term.
     dense_vector<Scalar> sq = mean.array().square() * static_cast<Scalar>(t.rows());
-    for (index_t k = 0; k < t.outerSize(); ++k)
-      for (typename T::InnerIterator it(t, k); it; ++it) {
-        const Scalar mu = mean[it.col()], v = it.value();
-        sq[it.col()] += (v - mu) * (v - mu) - mu * mu;
-      }
+    std::vector<index_t> same(static_cast<std::size_t>(t.cols()));
+    for (std::size_t c = 0; c < same.size(); ++c) same[c] = static_cast<index_t>(c);
+    kernels::sparse_centred_corrections(t, [](index_t) { return Scalar(1); }, same, mean, sq);
     return sq / static_cast<Scalar>(t.rows());
   } else {
     // Column by column: one streaming pass each, no n x d temporary.

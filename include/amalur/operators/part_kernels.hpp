@@ -10,6 +10,7 @@
 #include "amalur/core/traits.hpp"
 #include "amalur/metadata/layout.hpp"
 #include "amalur/operators/gather_scatter.hpp"
+#include "amalur/operators/gram.hpp"
 #include "amalur/operators/materialize.hpp"
 
 namespace amalur::kernels {
@@ -125,53 +126,14 @@ void left_multiply_transpose(const S& s, const Rows& rows, const part_layout& p,
   });
 }
 
-/// S^T diag(c) S for a sparse S, row by row: every pair of non-zeros in a
-/// row meets once. Faster than a sparse-sparse product when d is moderate.
-template <class S, class Scalar>
-dense_matrix<Scalar> sparse_weighted_gram(const S& s, const dense_vector<Scalar>& c) {
-  dense_matrix<Scalar> g = dense_matrix<Scalar>::Zero(s.cols(), s.cols());
-  const auto& r = detail::row_major(s);
-  using storage = std::decay_t<decltype(r)>;
-  const auto* outer = r.outerIndexPtr();
-  const auto* inner = r.innerIndexPtr();
-  const Scalar* value = r.valuePtr();
-  for (index_t j = 0; j < r.outerSize(); ++j) {
-    if (c[j] == Scalar(0)) continue;
-    const auto begin = outer[j], end = r.isCompressed() ? outer[j + 1] : begin + r.innerNonZeroPtr()[j];
-    for (auto a = begin; a < end; ++a) {
-      const Scalar va = c[j] * value[a];
-      for (auto b = begin; b < end; ++b) g(inner[b], inner[a]) += va * value[b];
-    }
-  }
-  static_cast<void>(sizeof(storage));
-  return g;
-}
-
 /// S^T diag(c) S for the part's own block of the crossprod, c = I^T w.
 template <class S, class Rows, class Scalar>
 dense_matrix<Scalar> weighted_gram(const S& s, const Rows& rows, const dense_vector<Scalar>* w) {
-  if constexpr (is_sparse_v<S>) {
-    return sparse_weighted_gram(s, row_weights(rows, w));
-  } else {
-    dense_matrix<Scalar> g = dense_matrix<Scalar>::Zero(s.cols(), s.cols());
-    if (!w && Rows::is_block) {
-      // Every row counted once: no scaling, no copy.
-      g.template selfadjointView<Eigen::Lower>().rankUpdate(s.transpose());
-      g.template triangularView<Eigen::StrictlyUpper>() = g.transpose();
-      return g;
-    }
-    const dense_vector<Scalar> c = row_weights(rows, w);
-    if ((c.array() >= Scalar(0)).all()) {
-      // (sqrt(c) S)^T (sqrt(c) S): a symmetric rank update, half the flops.
-      const dense_matrix<Scalar> a = c.cwiseSqrt().asDiagonal() * s;
-      g.template selfadjointView<Eigen::Lower>().rankUpdate(a.transpose());
-      g.template triangularView<Eigen::StrictlyUpper>() = g.transpose();
-    } else {
-      const dense_matrix<Scalar> cs = c.asDiagonal() * s;
-      g.noalias() = s.transpose() * cs;
-    }
-    return g;
+  if constexpr (!is_sparse_v<S> && Rows::is_block) {
+    // Every row counted once: no scaling, no copy.
+    if (!w) return symmetric_gram(s);
   }
+  return weighted_gram_of(s, row_weights(rows, w));
 }
 
 namespace detail {

@@ -1,0 +1,56 @@
+#pragma once
+// Gram matrices A^T diag(c) A of one matrix: the diagonal blocks of every
+// crossprod, factorized or materialized.
+
+#include "amalur/core/traits.hpp"
+#include "amalur/operators/materialize.hpp"
+
+namespace amalur::kernels {
+
+/// A^T A of a dense A as a symmetric rank update (half the flops of a
+/// general product), mirrored into a full matrix.
+template <class A>
+dense_matrix<typename A::Scalar> symmetric_gram(const A& a) {
+  using Scalar = typename A::Scalar;
+  dense_matrix<Scalar> g = dense_matrix<Scalar>::Zero(a.cols(), a.cols());
+  g.template selfadjointView<Eigen::Lower>().rankUpdate(a.transpose());
+  g.template triangularView<Eigen::StrictlyUpper>() = g.transpose();
+  return g;
+}
+
+/// S^T diag(c) S for a sparse S, row by row: every pair of non-zeros in a
+/// row meets once. Faster than a sparse-sparse product when d is moderate.
+template <class S, class Scalar>
+dense_matrix<Scalar> sparse_weighted_gram(const S& s, const dense_vector<Scalar>& c) {
+  dense_matrix<Scalar> g = dense_matrix<Scalar>::Zero(s.cols(), s.cols());
+  const auto& r = detail::row_major(s);
+  const auto* outer = r.outerIndexPtr();
+  const auto* inner = r.innerIndexPtr();
+  const Scalar* value = r.valuePtr();
+  for (index_t j = 0; j < r.outerSize(); ++j) {
+    if (c[j] == Scalar(0)) continue;
+    const auto begin = outer[j], end = r.isCompressed() ? outer[j + 1] : begin + r.innerNonZeroPtr()[j];
+    for (auto a = begin; a < end; ++a) {
+      const Scalar va = c[j] * value[a];
+      for (auto b = begin; b < end; ++b) g(inner[b], inner[a]) += va * value[b];
+    }
+  }
+  return g;
+}
+
+/// S^T diag(c) S for any S: c >= 0 on a dense S goes through the rank update
+/// of sqrt(c) S; negative weights through a general product.
+template <class S, class Scalar>
+dense_matrix<Scalar> weighted_gram_of(const S& s, const dense_vector<Scalar>& c) {
+  if constexpr (is_sparse_v<S>) {
+    return sparse_weighted_gram(s, c);
+  } else {
+    if ((c.array() >= Scalar(0)).all()) return symmetric_gram(c.cwiseSqrt().asDiagonal() * s);
+    dense_matrix<Scalar> g(s.cols(), s.cols());
+    const dense_matrix<Scalar> cs = c.asDiagonal() * s;
+    g.noalias() = s.transpose() * cs;
+    return g;
+  }
+}
+
+}  // namespace amalur::kernels
