@@ -1,0 +1,75 @@
+// Copies of one normalized matrix used from several threads at once, each
+// changing its own settings, with the automatic strategy building T mid-run
+// and one thread dropping the shared kept T: every result stays exact.
+// CI also runs this file under ThreadSanitizer (.ci/run).
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "scenario.hpp"
+
+using namespace amalur_test;
+using amalur::strategy;
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+namespace {
+/// A star big enough that products run Eigen's blocked kernels (>= 5,000 rows).
+amalur::dynamic_normalized_matrix<double> star(MatrixXd& oracle) {
+  const index_t n = 6000, nd = 300;
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(-1, 1);
+  const MatrixXd fact = MatrixXd::NullaryExpr(n, 3, [&] { return u(rng); });
+  const MatrixXd dim = MatrixXd::NullaryExpr(nd, 4, [&] { return u(rng); });
+  std::vector<index_t> key(static_cast<std::size_t>(n));
+  for (auto& k : key) k = static_cast<index_t>(rng() % static_cast<std::uint64_t>(nd));
+  oracle.resize(n, 7);
+  oracle.leftCols(3) = fact;
+  for (index_t i = 0; i < n; ++i) oracle.row(i).tail(4) = dim.row(key[static_cast<std::size_t>(i)]);
+  std::vector<amalur::dynamic_source<double>> sources;
+  sources.emplace_back(fact, amalur::identity_rows(), amalur::columns({0, 1, 2}));
+  sources.emplace_back(dim, amalur::gather_rows(key), amalur::columns({3, 4, 5, 6}));
+  return amalur::dynamic_normalized_matrix<double>(std::move(sources));
+}
+bool near(const MatrixXd& got, const MatrixXd& want) {
+  return ((got - want).array().abs() <= 1e-9 * (1.0 + want.array().abs())).all();
+}
+}  // namespace
+
+TEST_CASE("four threads on copies of one matrix, each with its own settings, and a shared context", "[threads]") {
+  MatrixXd m;
+  const auto t = star(m);
+  const VectorXd x = VectorXd::LinSpaced(7, -1, 1), y = VectorXd::LinSpaced(m.rows(), -1, 1);
+  const VectorXd tx = m * x, tty = m.transpose() * y;
+  const MatrixXd gram = m.transpose() * m;
+  auto shared = std::make_shared<amalur::execution_context>();
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int k = 0; k < 4; ++k)
+    threads.emplace_back([&, k] {
+      auto u = t;  // copied inside the thread: copying reads t's context concurrently
+      if (k == 0) u.set_strategy(strategy::factorized);
+      if (k == 1) u.set_strategy(strategy::materialized);
+      if (k >= 2) u.attach_context(shared);  // automatic: ski rental builds T part way through
+      for (int i = 0; i < 40; ++i) {
+        const VectorXd a = u * x;
+        const VectorXd b = u.transpose() * y;
+        const MatrixXd g = u.transpose() * u;
+        if (!near(a, tx) || !near(b, tty) || !near(g, gram)) ++wrong;
+        if (k == 3 && i % 10 == 5) u.forget_materialized();  // others may be running on the kept T
+        if (k == 2 && i == 20) u.expect_reuse(100);
+        if (k == 0 && i % 7 == 0) amalur::set_default_strategy(i % 2 ? strategy::automatic : strategy::factorized);
+        static_cast<void>(u.report());
+      }
+    });
+  for (auto& th : threads) th.join();
+  amalur::set_default_strategy(strategy::automatic);
+  CHECK(wrong == 0);
+  CHECK(t.report().factorized_calls + t.report().materialized_calls == 0);  // t itself never ran
+  const auto r = shared->report();
+  CHECK(r.factorized_calls + r.materialized_calls == 2 * 40 * 3);
+  CHECK(r.factorized_calls > 0);  // it started factorized,
+  CHECK(r.materialized_calls > 0);  // and built T part way through
+}
