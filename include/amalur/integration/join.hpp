@@ -70,18 +70,25 @@ struct integrated_rows {
 };
 
 namespace detail {
-inline std::string key_of(const std::vector<const io::column*>& cols, index_t row, bool& missing) {
+/// The join key of one row: the key columns' texts, separated by a unit
+/// separator; `row_of(k)` is the row key column k is read at (none: missing).
+template <class RowOf>
+std::string key_at(const std::vector<const io::column*>& cols, RowOf&& row_of, bool& missing) {
   std::string key;
   missing = false;
-  for (const io::column* c : cols) {
-    if (c->is_missing(row)) {
+  for (std::size_t k = 0; k < cols.size(); ++k) {
+    const index_t row = row_of(k);
+    if (row == none || cols[k]->is_missing(row)) {
       missing = true;
       return {};
     }
-    key += c->text_at(row);
+    key += cols[k]->text_at(row);
     key += '\x1f';
   }
   return key;
+}
+inline std::string key_of(const std::vector<const io::column*>& cols, index_t row, bool& missing) {
+  return key_at(cols, [row](std::size_t) { return row; }, missing);
 }
 inline bool numeric(io::column_kind k) { return k != io::column_kind::text; }
 
@@ -93,18 +100,7 @@ struct left_side {
 
   /// The key of target row i, or missing.
   std::string key(index_t i, bool& missing) const {
-    std::string key;
-    missing = false;
-    for (std::size_t k = 0; k < columns.size(); ++k) {
-      const index_t lr = (*rows[k])[static_cast<std::size_t>(i)];
-      if (lr == none || columns[k]->is_missing(lr)) {
-        missing = true;
-        return {};
-      }
-      key += columns[k]->text_at(lr);
-      key += '\x1f';
-    }
-    return key;
+    return key_at(columns, [&](std::size_t k) { return (*rows[k])[static_cast<std::size_t>(i)]; }, missing);
   }
   /// The key as the error message shows it.
   std::string shown(index_t i) const {

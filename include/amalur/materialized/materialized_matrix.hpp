@@ -2,7 +2,8 @@
 // The materialized twin: T built once, dense or CSR, with the same operator
 // names as a normalized matrix, so models and benchmarks run either strategy
 // through one code path. "Materialized" means the best materialized route:
-// materialize_best picks CSR when T is mostly zeros (one-hot dimensions).
+// amalur::materialize_best(T) (normalized/materialize_best.hpp) picks CSR
+// when T is mostly zeros (one-hot dimensions).
 // matrix_view gives a user's own Eigen matrix the same operator names.
 
 #include <variant>
@@ -18,19 +19,19 @@ class eigen_operator_set {
  public:
   template <class X>
   auto multiply(const Eigen::MatrixBase<X>& x) const {
-    return self().visit([&](const auto& t) { return eigen_ops::multiply(t, x); });
+    return self().visit([&](const auto& t) { return eigen_ops::product<operation::multiply>(t, x); });
   }
   template <class X>
   auto transpose_multiply(const Eigen::MatrixBase<X>& x) const {
-    return self().visit([&](const auto& t) { return eigen_ops::transpose_multiply(t, x); });
+    return self().visit([&](const auto& t) { return eigen_ops::product<operation::transpose_multiply>(t, x); });
   }
   template <class X>
   auto left_multiply(const Eigen::MatrixBase<X>& x) const {
-    return self().visit([&](const auto& t) { return eigen_ops::left_multiply(t, x); });
+    return self().visit([&](const auto& t) { return eigen_ops::product<operation::left_multiply>(t, x); });
   }
   template <class X>
   auto left_multiply_transpose(const Eigen::MatrixBase<X>& x) const {
-    return self().visit([&](const auto& t) { return eigen_ops::left_multiply_transpose(t, x); });
+    return self().visit([&](const auto& t) { return eigen_ops::product<operation::left_multiply_transpose>(t, x); });
   }
   auto crossprod() const {
     return self().visit([](const auto& t) { return eigen_ops::crossprod(t); });
@@ -118,16 +119,5 @@ class matrix_view : public eigen_operator_set<matrix_view<M>> {
  private:
   const M& m_;
 };
-
-/// Builds T in the better materialized form: CSR when at most `max_density`
-/// of its cells are non-zero (CSR moves about 1.5x the bytes per stored cell).
-template <class Normalized>
-materialized_matrix<typename Normalized::Scalar> materialize_best(const Normalized& t, double max_density = 0.5) {
-  const double cells = static_cast<double>(t.rows()) * static_cast<double>(t.cols());
-  // The count comes from the sources and the row multiplicities, not from T.
-  if (t.target_statistics().nonzeros <= max_density * cells)
-    return materialized_matrix<typename Normalized::Scalar>(t.materialize_sparse());
-  return materialized_matrix<typename Normalized::Scalar>(t.materialize());
-}
 
 }  // namespace amalur

@@ -32,13 +32,7 @@ struct custom_fit {
 
   template <class X>
   Eigen::VectorXd predict_link(const X& x) const {
-    const auto& design = as_design(x);
-    if (design.cols() != coefficients.size())
-      detail::fail<dimension_error>("predict: the design has ", design.cols(), " columns but the model has ",
-                                    coefficients.size());
-    Eigen::VectorXd eta = detail::times(design, coefficients);
-    eta.array() += intercept;
-    return eta;
+    return detail::linear_predictor(as_design(x), coefficients, intercept);
   }
 };
 

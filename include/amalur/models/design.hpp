@@ -72,6 +72,16 @@ Eigen::MatrixXd weighted_crossprod(const Design& x, const Eigen::VectorXd& w) {
   using Scalar = typename Design::Scalar;
   return x.crossprod(w.cast<Scalar>().eval()).template cast<double>();
 }
+/// X b + b0: the linear predictor of every linear model's predict.
+template <class Design>
+Eigen::VectorXd linear_predictor(const Design& x, const Eigen::VectorXd& coefficients, double intercept) {
+  if (x.cols() != coefficients.size())
+    fail<dimension_error>("predict: the design has ", x.cols(), " columns but the model has ", coefficients.size(),
+                          " coefficients");
+  Eigen::VectorXd eta = times(x, coefficients);
+  eta.array() += intercept;
+  return eta;
+}
 }  // namespace detail
 
 }  // namespace amalur

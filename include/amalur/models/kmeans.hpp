@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "amalur/models/design.hpp"
+#include "amalur/models/random.hpp"
 
 namespace amalur {
 
@@ -78,8 +79,6 @@ inline double assign(const Eigen::MatrixXd& dist, std::vector<index_t>& labels) 
   }
   return inertia;
 }
-/// Uniform in [0, 1) from the generator, the same on every platform.
-inline double unit(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 }  // namespace detail
 
 template <class X>

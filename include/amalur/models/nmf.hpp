@@ -6,7 +6,7 @@
 #include <random>
 
 #include "amalur/models/design.hpp"
-#include "amalur/models/kmeans.hpp"
+#include "amalur/models/random.hpp"
 
 namespace amalur {
 

@@ -1,6 +1,5 @@
 #pragma once
-// Building T from its parts: dense, CSR, one row, or just counting its
-// non-zeros. What the materialized strategy and the user's
+// Building T from its parts: dense, CSR, or one row. What the materialized strategy and the user's
 // `materialize()` run; T is anything with rows(), cols() and for_each_part.
 
 #include <algorithm>
@@ -26,14 +25,6 @@ dense_matrix<typename T::Scalar> dense(const T& t) {
 template <class T, class F>
 void for_each_nonzero(const T& t, F&& f) {
   t.for_each_part([&](const auto& s, const auto& r, const part_layout& p) { kernels::for_each_entry(s, r, p, f); });
-}
-
-/// Number of non-zero cells of T, counted without building it.
-template <class T>
-index_t nonzeros(const T& t) {
-  index_t nnz = 0;
-  for_each_nonzero(t, [&](index_t, index_t, typename T::Scalar) { ++nnz; });
-  return nnz;
 }
 
 /// T as CSR: the better materialized form when T is mostly zeros.

@@ -178,7 +178,7 @@ class normalized_base : public Eigen::EigenBase<Derived>,
   /// T as CSR: the better materialized form when T is mostly zeros.
   csr_matrix<Scalar> materialize_sparse() const { return assembly::sparse(derived()); }
   /// Number of non-zero cells of T, counted without building it.
-  index_t nonzeros() const { return assembly::nonzeros(derived()); }
+  index_t nonzeros() const { return static_cast<index_t>(statistics().target.nonzeros); }
 
   /// out += alpha op(T, X), deciding the strategy: what Eigen's products and
   /// the functions above run. X may alias `out`: it is then copied first.

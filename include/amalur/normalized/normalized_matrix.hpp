@@ -12,6 +12,7 @@
 #include "amalur/metadata/source.hpp"
 #include "amalur/normalized/eigen_product.hpp"
 #include "amalur/normalized/kernel_operands.hpp"
+#include "amalur/normalized/materialize_best.hpp"
 
 namespace amalur {
 

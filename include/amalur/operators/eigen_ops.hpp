@@ -3,6 +3,8 @@
 // materialized twin of every factorized operator, and what models run on
 // when given an Eigen matrix.
 
+#include <type_traits>
+
 #include "amalur/core/error.hpp"
 #include "amalur/core/operation.hpp"
 #include "amalur/core/traits.hpp"
@@ -15,31 +17,10 @@ inline void check(index_t got, index_t expected, const char* op) {
   if (got != expected) detail::fail<dimension_error>(op, ": X has ", got, " where T needs ", expected);
 }
 
-template <class T, class X>
-auto multiply(const T& t, const Eigen::MatrixBase<X>& x) {
-  check(x.rows(), t.cols(), "T * X");
-  return column_result<typename T::Scalar, X>(t * x);
-}
-template <class T, class X>
-auto transpose_multiply(const T& t, const Eigen::MatrixBase<X>& x) {
-  check(x.rows(), t.rows(), "T^T * X");
-  return column_result<typename T::Scalar, X>(t.transpose() * x);
-}
-template <class T, class X>
-auto left_multiply(const T& t, const Eigen::MatrixBase<X>& x) {
-  check(x.cols(), t.rows(), "X * T");
-  return row_result<typename T::Scalar, X>(x * t);
-}
-template <class T, class X>
-auto left_multiply_transpose(const T& t, const Eigen::MatrixBase<X>& x) {
-  check(x.cols(), t.cols(), "X * T^T");
-  return row_result<typename T::Scalar, X>(x * t.transpose());
-}
-
 /// out += op(T) X (T X, T^T X) or X op(T) (X T, X T^T), for T an Eigen
 /// matrix: the materialized strategy's kernels. Shapes are the caller's.
 template <operation Op, class T, class Scalar>
-void add_product(const T& t, const dense_cref<Scalar>& x, dense_mref<Scalar> out) {
+void add_product(const T& t, const dense_cref<Scalar>& x, nondeduced<dense_mref<Scalar>> out) {
   static_assert(Op == operation::multiply || Op == operation::transpose_multiply || Op == operation::left_multiply ||
                 Op == operation::left_multiply_transpose);
   if constexpr (Op == operation::multiply)
@@ -50,6 +31,27 @@ void add_product(const T& t, const dense_cref<Scalar>& x, dense_mref<Scalar> out
     out.noalias() += x * t;
   else
     out.noalias() += x * t.transpose();
+}
+
+/// op(T, X) as a new matrix (a vector when X is one): the four products, shapes checked.
+template <operation Op, class T, class X>
+auto product(const T& t, const Eigen::MatrixBase<X>& x) {
+  using Scalar = typename T::Scalar;
+  constexpr bool right = Op == operation::multiply || Op == operation::transpose_multiply;
+  using result = std::conditional_t<right, column_result<Scalar, X>, row_result<Scalar, X>>;
+  const index_t need = Op == operation::multiply || Op == operation::left_multiply_transpose ? t.cols() : t.rows();
+  const index_t other = Op == operation::transpose_multiply || Op == operation::left_multiply ? t.cols() : t.rows();
+  check(right ? x.rows() : x.cols(), need, name_of(Op));
+  const index_t rows = right ? other : x.rows(), cols = right ? x.cols() : other;
+  if constexpr (std::is_constructible_v<dense_mref<Scalar>, result&>) {
+    result out = result::Zero(rows, cols);
+    add_product<Op>(t, dense_cref<Scalar>(x), out);
+    return out;
+  } else {  // a row vector: through a one-row matrix
+    dense_matrix<Scalar> out = dense_matrix<Scalar>::Zero(rows, cols);
+    add_product<Op>(t, dense_cref<Scalar>(x), out);
+    return result(out);
+  }
 }
 
 /// T^T T; dense: a symmetric rank update (half the flops of a general product).

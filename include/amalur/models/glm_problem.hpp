@@ -1,0 +1,96 @@
+#pragma once
+// A GLM objective over a design (linear predictor, deviance, objective,
+// gradient at any b): IRLS, L-BFGS and the tests evaluate through it.
+
+#include "amalur/models/glm_options.hpp"
+#include "amalur/models/glm_statistics.hpp"
+
+namespace amalur {
+
+/// A GLM objective over a design: linear predictor, deviance, objective and
+/// gradient at any coefficient vector b = [intercept, coefficients]. IRLS,
+/// L-BFGS and the tests (finite differences) all evaluate through it.
+template <class Design>
+class glm_problem {
+ public:
+  glm_problem(const glm& spec, const Design& x, const Eigen::VectorXd& y, const Eigen::VectorXd& weights,
+              const Eigen::VectorXd& offset)
+      : spec_(spec), x_(x), y_(y), offset_(offset) {
+    const index_t n = x.rows();
+    if (y.size() != n)
+      detail::fail<dimension_error>("glm: y has ", y.size(), " entries but the design has ", n, " rows");
+    if (weights.size() != 0 && weights.size() != n)
+      detail::fail<dimension_error>("glm: weights have ", weights.size(), " entries but the design has ", n,
+                                    " rows");
+    if (offset.size() != 0 && offset.size() != n)
+      detail::fail<dimension_error>("glm: offset has ", offset.size(), " entries but the design has ", n, " rows");
+    for (index_t i = 0; i < n; ++i) spec.family().check_label(y[i], i);
+    spec.family().check_not_degenerate(y, "y");
+    w_ = weights.size() ? weights : Eigen::VectorXd::Ones(n);
+    for (index_t i = 0; i < n; ++i)
+      if (!(w_[i] >= 0) || !std::isfinite(w_[i]))
+        detail::fail<value_error>("glm: weight at row ", i, " must be finite and >= 0, got ", w_[i]);
+    for (index_t i = 0; i < offset.size(); ++i)
+      if (!std::isfinite(offset[i])) detail::fail<value_error>("glm: offset at row ", i, " is not finite");
+    total_ = w_.sum();
+    if (!(total_ > 0)) detail::fail<value_error>("glm: the sample weights sum to zero");
+  }
+
+  index_t rows() const { return x_.rows(); }
+  index_t size() const { return x_.cols() + (spec_.intercept() ? 1 : 0); }
+  double total_weight() const { return total_; }
+  const Eigen::VectorXd& weights() const { return w_; }
+  const Eigen::VectorXd& offset() const { return offset_; }
+  const Eigen::VectorXd& labels() const { return y_; }
+  const Design& design() const { return x_; }
+
+  Eigen::VectorXd linear_predictor(const Eigen::VectorXd& b) const {
+    Eigen::VectorXd eta = detail::times(x_, b.tail(x_.cols()));
+    if (spec_.intercept()) eta.array() += b[0];
+    if (offset_.size()) eta += offset_;
+    return eta;
+  }
+  /// The deviance at eta; false when eta leaves the link's domain.
+  bool deviance(const Eigen::VectorXd& eta, double& dev) const {
+    return detail::deviance_at(spec_.family(), y_, w_, eta, dev);
+  }
+  double objective(double dev, const Eigen::VectorXd& b) const {
+    const auto pen = b.tail(x_.cols());
+    return dev / (2 * total_) + 0.5 * spec_.l2() * pen.squaredNorm() + spec_.l1() * pen.template lpNorm<1>();
+  }
+  /// Objective without the L1 term, and its gradient; +inf when b is infeasible.
+  double smooth_objective(const Eigen::VectorXd& b, Eigen::VectorXd& grad) const {
+    const Eigen::VectorXd eta = linear_predictor(b);
+    double dev = 0;
+    grad = Eigen::VectorXd::Zero(b.size());
+    if (!deviance(eta, dev)) return std::numeric_limits<double>::infinity();
+    grad = smooth_gradient(b, eta);
+    const auto pen = b.tail(x_.cols());
+    return dev / (2 * total_) + 0.5 * spec_.l2() * pen.squaredNorm();
+  }
+  /// Gradient of deviance / (2n) + l2/2 |b|^2 at b (eta = X_a b):
+  /// -(1/n) X_a^T (w (y - mu) mu'(eta) / V(mu)) + l2 b.
+  Eigen::VectorXd smooth_gradient(const Eigen::VectorXd& b, const Eigen::VectorXd& eta) const {
+    const family& f = spec_.family();
+    const index_t n = rows(), p = x_.cols();
+    Eigen::VectorXd score(n);
+    for (index_t i = 0; i < n; ++i) {
+      const double mu = f.mean(eta[i]);
+      score[i] = w_[i] * (y_[i] - mu) * f.mean_derivative(eta[i]) / f.variance(mu);
+    }
+    Eigen::VectorXd grad(b.size());
+    grad.tail(p) = -detail::transpose_times(x_, Eigen::MatrixXd(score)).col(0) / total_ + spec_.l2() * b.tail(p);
+    if (spec_.intercept()) grad[0] = -score.sum() / total_;
+    return grad;
+  }
+
+ private:
+  const glm& spec_;
+  const Design& x_;
+  const Eigen::VectorXd& y_;
+  Eigen::VectorXd w_;
+  Eigen::VectorXd offset_;  // a copy: callers may pass a temporary
+  double total_ = 0;
+};
+
+}  // namespace amalur

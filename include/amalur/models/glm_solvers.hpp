@@ -1,0 +1,164 @@
+#pragma once
+// The Newton steps of a GLM fit: the IRLS working state, the weighted
+// normal equations through the operator set, their factorization with a
+// rank check, IRLS's stopping rule, and coordinate descent for L1.
+
+#include <Eigen/Cholesky>
+
+#include "amalur/models/design.hpp"
+#include "amalur/models/family.hpp"
+#include "amalur/models/glm_fit.hpp"
+
+namespace amalur::detail {
+
+/// The quadratic model of one Newton step, over [intercept, coefficients].
+struct newton_system {
+  Eigen::MatrixXd gram;   // X_a^T W X_a / n
+  Eigen::VectorXd rhs;    // X_a^T W z / n
+};
+
+/// Working weights and response of IRLS at eta (eta includes the offset).
+struct working_state {
+  Eigen::VectorXd mu, weight, response;
+};
+
+inline working_state irls_state(const family& f, const Eigen::VectorXd& y, const Eigen::VectorXd& w,
+                                const Eigen::VectorXd& eta, const Eigen::VectorXd& offset) {
+  working_state s{Eigen::VectorXd(eta.size()), Eigen::VectorXd(eta.size()), Eigen::VectorXd(eta.size())};
+  for (index_t i = 0; i < eta.size(); ++i) {
+    const double mu = f.mean(eta[i]), d = f.mean_derivative(eta[i]);
+    s.mu[i] = mu;
+    s.weight[i] = w[i] * d * d / f.variance(mu);
+    s.response[i] = (eta[i] - (offset.size() ? offset[i] : 0.0)) + (y[i] - mu) / d;
+  }
+  return s;
+}
+
+/// X_a^T W X_a and X_a^T W z through the operator set: one weighted
+/// crossprod and one two-column T^T X.
+template <class Design>
+newton_system build_system(const Design& x, bool intercept, const Eigen::VectorXd& weight,
+                           const Eigen::VectorXd& response, double n) {
+  const index_t p = x.cols(), q = p + (intercept ? 1 : 0);
+  Eigen::MatrixXd v(weight.size(), 2);
+  v.col(0) = weight;
+  v.col(1) = weight.cwiseProduct(response);
+  const Eigen::MatrixXd xv = transpose_times(x, v);
+  newton_system s{Eigen::MatrixXd(q, q), Eigen::VectorXd(q)};
+  s.gram.bottomRightCorner(p, p) = weighted_crossprod(x, weight);
+  s.rhs.tail(p) = xv.col(1);
+  if (intercept) {
+    s.gram(0, 0) = weight.sum();
+    s.gram.block(0, 1, 1, p) = xv.col(0).transpose();
+    s.gram.block(1, 0, p, 1) = xv.col(0);
+    s.rhs[0] = v.col(1).sum();
+  }
+  s.gram /= n;
+  s.rhs /= n;
+  return s;
+}
+
+/// The factorized Newton matrix (gram + l2 on the last `penalized`
+/// coefficients), equilibrated to a unit diagonal so the condition test does
+/// not depend on the columns' units; LDLT's rcond() skips exactly zero
+/// pivots, so the pivots are checked too. Rank deficiency is an error naming
+/// the remedy.
+class newton_factor {
+ public:
+  newton_factor(const Eigen::MatrixXd& gram, index_t penalized, double l2) {
+    Eigen::MatrixXd g = gram;
+    const index_t q = g.rows();
+    if (q == 0) return;
+    g.diagonal().tail(penalized).array() += l2;
+    scale_ = g.diagonal().cwiseMax(std::numeric_limits<double>::min()).cwiseSqrt().cwiseInverse();
+    ldlt_.compute(scale_.asDiagonal() * g * scale_.asDiagonal());
+    const auto pivots = ldlt_.vectorD().cwiseAbs();
+    const double rcond =
+        ldlt_.info() == Eigen::Success ? std::min(ldlt_.rcond(), pivots.minCoeff() / pivots.maxCoeff()) : 0.0;
+    if (!(rcond > 1e3 * std::numeric_limits<double>::epsilon() * static_cast<double>(q)) || !ldlt_.isPositive())
+      detail::fail<value_error>("glm: the design is rank deficient (X^T W X is singular, reciprocal condition ",
+                                rcond, "); drop collinear columns or add an l2 penalty");
+  }
+  Eigen::VectorXd solve(const Eigen::VectorXd& rhs) const {
+    if (rhs.size() == 0) return rhs;
+    return scale_.asDiagonal() * ldlt_.solve(scale_.asDiagonal() * rhs);
+  }
+
+ private:
+  Eigen::VectorXd scale_;
+  Eigen::LDLT<Eigen::MatrixXd> ldlt_;
+};
+
+inline Eigen::VectorXd solve_newton(const newton_system& sys, index_t penalized, double l2) {
+  return newton_factor(sys.gram, penalized, l2).solve(sys.rhs);
+}
+
+/// Where IRLS stands between iterations: the accepted deviance and
+/// objective, and R's relative-change stopping rule. Central and silo fits
+/// share it, so they stop at the same iterate.
+struct irls_track {
+  double deviance = 0;
+  double objective = std::numeric_limits<double>::infinity();
+  bool have_b = false;
+  static constexpr const char* halving_failed = "step-halving could not keep the linear predictor in the link's domain";
+
+  [[noreturn]] static void fail_start(const family& f) {
+    detail::fail<value_error>("glm: no valid linear predictor from the starting values (", name_of(f.kind()), " with ",
+                              name_of(f.link()), " link); try the canonical link");
+  }
+
+  /// Step-halving goes on while the proposal is infeasible or the objective rose.
+  bool should_halve(int half, double obj_next) const {
+    return have_b && half < 30 && !(obj_next <= objective * (1 + 1e-12));
+  }
+  /// Accepts iteration `it`'s step; true when the fit has converged.
+  bool accept(double dev_next, double obj_next, int it, bool exact_in_one_step, double tolerance, glm_fit& out) {
+    const double change = have_b ? std::abs(obj_next - objective) / (std::abs(obj_next) + 0.1) : 1.0;
+    deviance = dev_next;
+    objective = obj_next;
+    have_b = true;
+    out.iterations = it;
+    return exact_in_one_step || change < tolerance;
+  }
+};
+
+/// sum_j g_j^2 / curvature_j.
+inline double diagonal_decrement(const Eigen::VectorXd& g, const Eigen::VectorXd& curvature) {
+  return (g.array().square() / curvature.array().max(std::numeric_limits<double>::min())).sum();
+}
+
+inline double soft_threshold(double z, double t) { return z > t ? z - t : (z < -t ? z + t : 0.0); }
+
+/// Minimizes 1/2 b^T G b - c^T b + l2/2 |b_pen|^2 + l1 |b_pen|_1 by cyclic
+/// coordinate descent (warm start at b) until the KKT conditions hold.
+inline void coordinate_descent(const newton_system& s, bool intercept, double l2, double l1, Eigen::VectorXd& b) {
+  const index_t q = b.size(), first = intercept ? 1 : 0;
+  Eigen::VectorXd gb = s.gram * b;
+  const double scale = std::max(1.0, s.rhs.cwiseAbs().maxCoeff());
+  const double tol = 1e-12 * scale;
+  for (int sweep = 0; sweep < 10000; ++sweep) {
+    for (index_t j = 0; j < q; ++j) {
+      const double gjj = s.gram(j, j);
+      if (gjj <= 0) continue;  // a column without weight: its coefficient stays
+      const double partial = s.rhs[j] - gb[j] + gjj * b[j];
+      const double next = j < first ? partial / gjj : soft_threshold(partial, l1) / (gjj + l2);
+      if (next != b[j]) {
+        gb += s.gram.col(j) * (next - b[j]);
+        b[j] = next;
+      }
+    }
+    // KKT: the smooth gradient g = c - G b - l2 b must be 0 on the intercept,
+    // l1 sign(b_j) where b_j != 0, and within [-l1, l1] where b_j = 0.
+    double violation = 0;
+    for (index_t j = 0; j < q; ++j) {
+      const double g = s.rhs[j] - gb[j] - (j < first ? 0.0 : l2 * b[j]);
+      const double v = j < first ? std::abs(g)
+                       : b[j] != 0.0 ? std::abs(g - l1 * (b[j] > 0 ? 1.0 : -1.0))
+                                     : std::max(0.0, std::abs(g) - l1);
+      violation = std::max(violation, v);
+    }
+    if (violation <= tol) return;
+  }
+}
+
+}  // namespace amalur::detail

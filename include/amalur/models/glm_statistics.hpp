@@ -1,0 +1,122 @@
+#pragma once
+// Statistics of a GLM fit from per-row sums: deviance, dispersion,
+// log-likelihood, the separation check, the convergence confirmation and
+// the standard errors (so a silo protocol can add the sums across parties).
+
+#include <cmath>
+
+#include "amalur/models/glm_options.hpp"
+#include "amalur/models/glm_solvers.hpp"
+
+namespace amalur::detail {
+
+/// The deviance at eta; false when eta leaves the link's domain.
+inline bool deviance_at(const family& f, const Eigen::VectorXd& y, const Eigen::VectorXd& w, const Eigen::VectorXd& eta,
+                        double& dev) {
+  dev = 0;
+  for (index_t i = 0; i < eta.size(); ++i) {
+    if (!f.valid_eta(eta[i])) return false;
+    dev += w[i] * f.unit_deviance(y[i], f.mean(eta[i]));
+  }
+  return std::isfinite(dev);
+}
+
+/// Dispersion, log-likelihood and the separation check, from the rows'
+/// sums (so a silo protocol can add them up across parties).
+struct row_sums {
+  double pearson = 0;   // sum w (y - mu)^2 / V(mu)
+  index_t extreme = 0;  // binomial: fitted probabilities within 1e-8 of 0 or 1
+};
+inline row_sums sums_at(const family& f, const Eigen::VectorXd& y, const Eigen::VectorXd& w, const Eigen::VectorXd& mu) {
+  row_sums s;
+  const double eps = 1e-8;
+  for (index_t i = 0; i < mu.size(); ++i) {
+    s.pearson += w[i] * (y[i] - mu[i]) * (y[i] - mu[i]) / f.variance(mu[i]);
+    s.extreme += mu[i] < eps || mu[i] > 1 - eps;
+  }
+  return s;
+}
+inline double log_likelihood_at(const family& f, const Eigen::VectorXd& y, const Eigen::VectorXd& w,
+                                const Eigen::VectorXd& mu, double scale) {
+  double ll = 0;
+  for (index_t i = 0; i < mu.size(); ++i)
+    if (w[i] > 0) ll += f.log_likelihood(y[i], mu[i], w[i], scale);
+  return ll;
+}
+/// statsmodels' llf scale: Gaussian with identity link at RSS / n, else the dispersion.
+inline void set_dispersion(const family& f, const row_sums& sums, index_t n, index_t q, double dev, double total,
+                           glm_fit& out, double& llf_scale) {
+  out.dispersion = f.estimates_dispersion() ? sums.pearson / std::max(1.0, static_cast<double>(n - q)) : 1.0;
+  llf_scale = f.kind() == family_kind::gaussian && f.link() == link_kind::identity ? dev / total : out.dispersion;
+}
+/// Separation: infinite maximum-likelihood coefficients are no convergence.
+inline void check_separation(const family& f, bool penalized, const row_sums& sums, index_t n, double dev,
+                             double total, glm_fit& out) {
+  if (f.kind() != family_kind::binomial || penalized) return;
+  if (sums.extreme == n || dev < 1e-8 * total) {
+    out.converged = false;
+    out.message = "the classes are separable: the maximum-likelihood coefficients are infinite; add an l2 penalty";
+  } else if (sums.extreme > 0) {
+    out.message += (out.message.empty() ? "" : "; ") + std::string("fitted probabilities numerically 0 or 1 occurred");
+  }
+}
+
+/// "Converged" also needs a small gradient: the diagonal Newton decrement
+/// sum_j g_j^2 / H_jj (about twice the decrease a Newton step would still
+/// find) must be within the tolerance's scale, or the fit stalled short of
+/// a minimum (the relative-change rule alone cannot tell).
+inline void confirm_minimum(glm_fit& out, double decrement, double tolerance) {
+  if (!out.converged || !(decrement > 20 * tolerance * (std::abs(out.objective) + 0.1))) return;
+  out.converged = false;
+  out.message = "the objective stopped changing but its gradient is not small (scaled squared norm " +
+                std::to_string(decrement) + "): no minimum was reached";
+}
+
+/// Statistics at the solution b: deviance, dispersion, log-likelihood,
+/// gradient norm, standard errors, separation. Shared by every solver.
+template <class Problem>
+void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& b, const Eigen::VectorXd& eta,
+                double dev, double objective, glm_fit& out, const Eigen::VectorXd& curvature = {}) {
+  const family& f = spec.family();
+  const auto& x = problem.design();
+  const Eigen::VectorXd& y = problem.labels();
+  const Eigen::VectorXd& w = problem.weights();
+  const index_t n = x.rows(), p = x.cols(), o = spec.intercept() ? 1 : 0, q = p + o;
+  const double total = problem.total_weight();
+  const bool penalized = spec.l2() > 0 || spec.l1() > 0;
+  out.intercept = spec.intercept() ? b[0] : 0.0;
+  out.coefficients = b.tail(p);
+  out.deviance = dev;
+  out.objective = objective;
+
+  const working_state ws = irls_state(f, y, w, eta, problem.offset());
+  const row_sums sums = sums_at(f, y, w, ws.mu);
+  double llf_scale = 1;
+  set_dispersion(f, sums, n, q, dev, total, out, llf_scale);
+  out.log_likelihood = log_likelihood_at(f, y, w, ws.mu, llf_scale);
+
+  Eigen::VectorXd grad = problem.smooth_gradient(b, eta);
+  if (spec.l1() > 0)  // the KKT violation: subgradient distance from 0
+    for (index_t j = o; j < q; ++j)
+      grad[j] = b[j] != 0 ? grad[j] + spec.l1() * (b[j] > 0 ? 1 : -1) : std::max(0.0, std::abs(grad[j]) - spec.l1());
+  out.gradient_norm = grad.norm();
+  if (curvature.size() == grad.size()) confirm_minimum(out, diagonal_decrement(grad, curvature), spec.tolerance());
+
+  if (!penalized) {
+    const newton_system sys = build_system(x, spec.intercept(), ws.weight, ws.response, 1.0);
+    const Eigen::LDLT<Eigen::MatrixXd> ldlt(sys.gram);
+    if (ldlt.info() == Eigen::Success && ldlt.isPositive() && ldlt.rcond() > 1e-14) {
+      const Eigen::VectorXd se =
+          (ldlt.solve(Eigen::MatrixXd::Identity(q, q)).diagonal() * out.dispersion).cwiseSqrt();
+      out.standard_errors = se.tail(p);
+      if (spec.intercept()) out.intercept_standard_error = se[0];
+    }
+  }
+  check_separation(f, penalized, sums, n, dev, total, out);
+  if (!b.allFinite()) {
+    out.converged = false;
+    out.message = "the coefficients are not finite";
+  }
+}
+
+}  // namespace amalur::detail
