@@ -62,11 +62,13 @@ newton_system build_system(const Design& x, bool intercept, const Eigen::VectorX
 /// coefficients), equilibrated to a unit diagonal so the condition test does
 /// not depend on the columns' units; LDLT's rcond() skips exactly zero
 /// pivots, so the pivots are checked too. Rank deficiency is an error naming
-/// the remedy.
-class newton_factor {
+/// the remedy. (A template only so that a file which never fits a GLM does
+/// not compile LDLT.)
+template <class Matrix = Eigen::MatrixXd>
+class basic_newton_factor {
  public:
-  newton_factor(const Eigen::MatrixXd& gram, index_t penalized, double l2) {
-    Eigen::MatrixXd g = gram;
+  basic_newton_factor(const Matrix& gram, index_t penalized, double l2) {
+    Matrix g = gram;
     const index_t q = g.rows();
     if (q == 0) return;
     g.diagonal().tail(penalized).array() += l2;
@@ -86,10 +88,12 @@ class newton_factor {
 
  private:
   Eigen::VectorXd scale_;
-  Eigen::LDLT<Eigen::MatrixXd> ldlt_;
+  Eigen::LDLT<Matrix> ldlt_;
 };
+using newton_factor = basic_newton_factor<>;
 
-inline Eigen::VectorXd solve_newton(const newton_system& sys, index_t penalized, double l2) {
+template <class System>
+Eigen::VectorXd solve_newton(const System& sys, index_t penalized, double l2) {
   return newton_factor(sys.gram, penalized, l2).solve(sys.rhs);
 }
 

@@ -9,6 +9,7 @@
 #include "amalur/core/operation.hpp"
 #include "amalur/core/traits.hpp"
 #include "amalur/operators/gram.hpp"
+#include "amalur/operators/products.hpp"
 #include "amalur/operators/statistics.hpp"
 
 namespace amalur::eigen_ops {
@@ -24,13 +25,13 @@ void add_product(const T& t, const dense_cref<Scalar>& x, nondeduced<dense_mref<
   static_assert(Op == operation::multiply || Op == operation::transpose_multiply || Op == operation::left_multiply ||
                 Op == operation::left_multiply_transpose);
   if constexpr (Op == operation::multiply)
-    out.noalias() += t * x;
+    kernels::add_times(t, x, out);
   else if constexpr (Op == operation::transpose_multiply)
-    out.noalias() += t.transpose() * x;
+    kernels::add_transpose_times(t, x, out);
   else if constexpr (Op == operation::left_multiply)
-    out.noalias() += x * t;
+    kernels::add_times_this(x, t, out);
   else
-    out.noalias() += x * t.transpose();
+    kernels::add_times_transpose(x, t, out);
 }
 
 /// op(T, X) as a new matrix (a vector when X is one): the four products, shapes checked.
@@ -61,7 +62,7 @@ dense_matrix<typename T::Scalar> crossprod(const T& t) {
   if constexpr (is_sparse_v<T>)
     return kernels::sparse_weighted_gram(t, dense_vector<Scalar>::Ones(t.rows()).eval());
   else
-    return kernels::symmetric_gram(t);
+    return kernels::symmetric_gram<Scalar>(t);
 }
 /// T^T diag(w) T; dense with w >= 0: a rank update of sqrt(w) T, as the factorized kernels.
 template <class T>

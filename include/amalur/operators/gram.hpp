@@ -4,14 +4,14 @@
 
 #include "amalur/core/traits.hpp"
 #include "amalur/operators/materialize.hpp"
+#include "amalur/operators/products.hpp"
 
 namespace amalur::kernels {
 
 /// A^T A of a dense A as a symmetric rank update (half the flops of a
 /// general product), mirrored into a full matrix.
-template <class A>
-dense_matrix<typename A::Scalar> symmetric_gram(const A& a) {
-  using Scalar = typename A::Scalar;
+template <class Scalar>
+EIGEN_DONT_INLINE dense_matrix<Scalar> symmetric_gram(const dense_cref<Scalar>& a) {
   dense_matrix<Scalar> g = dense_matrix<Scalar>::Zero(a.cols(), a.cols());
   g.template selfadjointView<Eigen::Lower>().rankUpdate(a.transpose());
   g.template triangularView<Eigen::StrictlyUpper>() = g.transpose();
@@ -45,10 +45,9 @@ dense_matrix<Scalar> weighted_gram_of(const S& s, const dense_vector<Scalar>& c)
   if constexpr (is_sparse_v<S>) {
     return sparse_weighted_gram(s, c);
   } else {
-    if ((c.array() >= Scalar(0)).all()) return symmetric_gram(c.cwiseSqrt().asDiagonal() * s);
-    dense_matrix<Scalar> g(s.cols(), s.cols());
-    const dense_matrix<Scalar> cs = c.asDiagonal() * s;
-    g.noalias() = s.transpose() * cs;
+    if ((c.array() >= Scalar(0)).all()) return symmetric_gram<Scalar>(dense_matrix<Scalar>(c.cwiseSqrt().asDiagonal() * s));
+    dense_matrix<Scalar> g = dense_matrix<Scalar>::Zero(s.cols(), s.cols());
+    add_transpose_times(s, dense_matrix<Scalar>(c.asDiagonal() * s), g);
     return g;
   }
 }

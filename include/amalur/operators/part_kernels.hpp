@@ -12,62 +12,48 @@
 #include "amalur/operators/gather_scatter.hpp"
 #include "amalur/operators/gram.hpp"
 #include "amalur/operators/materialize.hpp"
+#include "amalur/operators/products.hpp"
 
 namespace amalur::kernels {
 
 namespace detail {
-/// Calls f with M^T X (d_k x m): a block of X, or a copy of the mapped rows.
-template <class Scalar, class F>
-void with_mapped_rows(const part_layout& p, const dense_cref<Scalar>& x, F&& f) {
+/// M^T X (d_k x m): a block of X, or the mapped rows copied into `copy`.
+template <class Scalar>
+dense_cref<Scalar> mapped_rows(const part_layout& p, const dense_cref<Scalar>& x, dense_matrix<Scalar>& copy) {
+  if (p.block_target >= 0) return x.middleRows(p.block_target, p.source_cols);
+  copy = dense_matrix<Scalar>::Zero(p.source_cols, x.cols());
+  for (const auto& c : p.columns) copy.row(c.source) = x.row(c.target);
+  return copy;
+}
+/// X M (m x d_k).
+template <class Scalar>
+dense_cref<Scalar> mapped_cols(const part_layout& p, const dense_cref<Scalar>& x, dense_matrix<Scalar>& copy) {
+  if (p.block_target >= 0) return x.middleCols(p.block_target, p.source_cols);
+  copy = dense_matrix<Scalar>::Zero(x.rows(), p.source_cols);
+  for (const auto& c : p.columns) copy.col(c.source) = x.col(c.target);
+  return copy;
+}
+/// Calls add(dst) to accumulate a d_k-row result, then out += M result:
+/// straight into out's rows when the mapping is a block.
+template <class Scalar, class Add>
+void add_mapped_rows(const part_layout& p, index_t m, nondeduced<dense_mref<Scalar>> out, Add&& add) {
   if (p.block_target >= 0) {
-    f(x.middleRows(p.block_target, p.source_cols));
+    add(out.middleRows(p.block_target, p.source_cols));
   } else {
-    dense_matrix<Scalar> sel = dense_matrix<Scalar>::Zero(p.source_cols, x.cols());
-    for (const auto& c : p.columns) sel.row(c.source) = x.row(c.target);
-    f(sel);
+    dense_matrix<Scalar> z = dense_matrix<Scalar>::Zero(p.source_cols, m);
+    add(dense_mref<Scalar>(z));
+    for (const auto& c : p.columns) out.row(c.target) += z.row(c.source);
   }
 }
-/// Calls f with X M (m x d_k).
-template <class Scalar, class F>
-void with_mapped_cols(const part_layout& p, const dense_cref<Scalar>& x, F&& f) {
+/// The same for a d_k-column result: out += result M^T.
+template <class Scalar, class Add>
+void add_mapped_cols(const part_layout& p, index_t m, nondeduced<dense_mref<Scalar>> out, Add&& add) {
   if (p.block_target >= 0) {
-    f(x.middleCols(p.block_target, p.source_cols));
+    add(out.middleCols(p.block_target, p.source_cols));
   } else {
-    dense_matrix<Scalar> sel = dense_matrix<Scalar>::Zero(x.rows(), p.source_cols);
-    for (const auto& c : p.columns) sel.col(c.source) = x.col(c.target);
-    f(sel);
-  }
-}
-/// out += M z (z is d_k x m).
-template <class Scalar, class Expr>
-void add_mapped_rows(const part_layout& p, const Expr& z, nondeduced<dense_mref<Scalar>> out) {
-  if (p.block_target >= 0) {
-    out.middleRows(p.block_target, p.source_cols).noalias() += z;
-  } else {
-    const dense_matrix<Scalar> zz = z;
-    for (const auto& c : p.columns) out.row(c.target) += zz.row(c.source);
-  }
-}
-/// out += z M^T (z is m x d_k).
-template <class Scalar, class Expr>
-void add_mapped_cols(const part_layout& p, const Expr& z, nondeduced<dense_mref<Scalar>> out) {
-  if (p.block_target >= 0) {
-    out.middleCols(p.block_target, p.source_cols).noalias() += z;
-  } else {
-    const dense_matrix<Scalar> zz = z;
-    for (const auto& c : p.columns) out.col(c.target) += zz.col(c.source);
-  }
-}
-
-/// A^T B evaluated densely, whichever of A and B is sparse.
-template <class Scalar, class A, class B>
-dense_matrix<Scalar> transpose_times(const A& a, const B& b) {
-  if constexpr (is_sparse_v<A> && is_sparse_v<B>) {
-    return dense_matrix<Scalar>(Eigen::SparseMatrix<Scalar>(a.transpose() * b));
-  } else {
-    dense_matrix<Scalar> r(a.cols(), b.cols());
-    r.noalias() = a.transpose() * b;
-    return r;
+    dense_matrix<Scalar> z = dense_matrix<Scalar>::Zero(m, p.source_cols);
+    add(dense_mref<Scalar>(z));
+    for (const auto& c : p.columns) out.col(c.target) += z.col(c.source);
   }
 }
 }  // namespace detail
@@ -76,54 +62,56 @@ dense_matrix<Scalar> transpose_times(const A& a, const B& b) {
 template <class S, class Rows, class Scalar>
 void multiply(const S& s, const Rows& rows, const part_layout& p, const dense_cref<Scalar>& x,
               nondeduced<dense_mref<Scalar>> out) {
-  detail::with_mapped_rows(p, x, [&](const auto& xs) {
-    if constexpr (Rows::is_block) {
-      out.middleRows(rows.offset(), rows.source_rows()).noalias() += s * xs;
-    } else {
-      dense_matrix<Scalar> y(s.rows(), xs.cols());
-      y.noalias() = s * xs;
-      gather_rows_add(rows, y, out);
-    }
-  });
+  dense_matrix<Scalar> copy;
+  const dense_cref<Scalar> xs = detail::mapped_rows(p, x, copy);
+  if constexpr (Rows::is_block) {
+    add_times(s, xs, out.middleRows(rows.offset(), rows.source_rows()));
+  } else {
+    dense_matrix<Scalar> y = dense_matrix<Scalar>::Zero(s.rows(), xs.cols());
+    add_times(s, xs, y);
+    gather_rows_add(rows, y, out);
+  }
 }
 
 /// out (d x m) += M S^T I^T X.
 template <class S, class Rows, class Scalar>
 void transpose_multiply(const S& s, const Rows& rows, const part_layout& p, const dense_cref<Scalar>& x,
                         nondeduced<dense_mref<Scalar>> out) {
-  if constexpr (Rows::is_block) {
-    detail::add_mapped_rows<Scalar>(p, s.transpose() * x.middleRows(rows.offset(), rows.source_rows()), out);
-  } else {
-    const dense_matrix<Scalar> z = scatter_rows(rows, x);
-    detail::add_mapped_rows<Scalar>(p, s.transpose() * z, out);
-  }
+  const auto run = [&](const dense_cref<Scalar>& z) {  // z = I^T X
+    detail::add_mapped_rows<Scalar>(p, x.cols(), out, [&](dense_mref<Scalar> dst) { add_transpose_times(s, z, dst); });
+  };
+  if constexpr (Rows::is_block)
+    run(x.middleRows(rows.offset(), rows.source_rows()));
+  else
+    run(scatter_rows(rows, x));
 }
 
 /// out (m x d) += X I S M^T.
 template <class S, class Rows, class Scalar>
 void left_multiply(const S& s, const Rows& rows, const part_layout& p, const dense_cref<Scalar>& x,
                    nondeduced<dense_mref<Scalar>> out) {
-  if constexpr (Rows::is_block) {
-    detail::add_mapped_cols<Scalar>(p, x.middleCols(rows.offset(), rows.source_rows()) * s, out);
-  } else {
-    const dense_matrix<Scalar> xi = scatter_cols(rows, x);
-    detail::add_mapped_cols<Scalar>(p, xi * s, out);
-  }
+  const auto run = [&](const dense_cref<Scalar>& xi) {  // xi = X I
+    detail::add_mapped_cols<Scalar>(p, x.rows(), out, [&](dense_mref<Scalar> dst) { add_times_this(xi, s, dst); });
+  };
+  if constexpr (Rows::is_block)
+    run(x.middleCols(rows.offset(), rows.source_rows()));
+  else
+    run(scatter_cols(rows, x));
 }
 
 /// out (m x n) += X M S^T I^T.
 template <class S, class Rows, class Scalar>
 void left_multiply_transpose(const S& s, const Rows& rows, const part_layout& p, const dense_cref<Scalar>& x,
                              nondeduced<dense_mref<Scalar>> out) {
-  detail::with_mapped_cols(p, x, [&](const auto& xs) {
-    if constexpr (Rows::is_block) {
-      out.middleCols(rows.offset(), rows.source_rows()).noalias() += xs * s.transpose();
-    } else {
-      dense_matrix<Scalar> v(xs.rows(), s.rows());
-      v.noalias() = xs * s.transpose();
-      gather_cols_add(rows, v, out);
-    }
-  });
+  dense_matrix<Scalar> copy;
+  const dense_cref<Scalar> xs = detail::mapped_cols(p, x, copy);
+  if constexpr (Rows::is_block) {
+    add_times_transpose(xs, s, out.middleCols(rows.offset(), rows.source_rows()));
+  } else {
+    dense_matrix<Scalar> v = dense_matrix<Scalar>::Zero(xs.rows(), s.rows());
+    add_times_transpose(xs, s, v);
+    gather_cols_add(rows, v, out);
+  }
 }
 
 /// S^T diag(c) S for the part's own block of the crossprod, c = I^T w.
@@ -131,7 +119,7 @@ template <class S, class Rows, class Scalar>
 dense_matrix<Scalar> weighted_gram(const S& s, const Rows& rows, const dense_vector<Scalar>* w) {
   if constexpr (!is_sparse_v<S> && Rows::is_block) {
     // Every row counted once: no scaling, no copy.
-    if (!w) return symmetric_gram(s);
+    if (!w) return symmetric_gram<Scalar>(s);
   }
   return weighted_gram_of(s, row_weights(rows, w));
 }
@@ -184,17 +172,22 @@ double scatter_cost(const Sa& sa, const Sb& sb, index_t shared_rows) {
 }  // namespace detail
 
 /// S_a^T (I_a^T diag(w) I_b) S_b: an off-diagonal crossprod block, as
-/// (I_b^T diag(w) I_a S_a)^T S_b or its mirror, whichever side is cheaper to scatter.
+/// (S_b^T (I_b^T diag(w) I_a S_a))^T or S_a^T (I_a^T diag(w) I_b S_b),
+/// whichever side is cheaper to scatter.
 template <class Sa, class Ra, class Sb, class Rb, class Scalar>
 dense_matrix<Scalar> cross_block(const Sa& sa, const Ra& ra, const Sb& sb, const Rb& rb,
                                  const dense_vector<Scalar>* w) {
   const index_t n = ra.target_rows();
   if (detail::scatter_cost(sa, sb, n) <= detail::scatter_cost(sb, sa, n)) {
-    const auto z = detail::scatter_through(sa, ra, rb, sb.rows(), w);  // n_b x d_a
-    return detail::transpose_times<Scalar>(z, sb);
+    const dense_matrix<Scalar> z = detail::scatter_through(sa, ra, rb, sb.rows(), w);  // n_b x d_a
+    dense_matrix<Scalar> block_t = dense_matrix<Scalar>::Zero(sb.cols(), sa.cols());
+    add_transpose_times(sb, z, block_t);
+    return block_t.transpose();
   }
-  const auto z = detail::scatter_through(sb, rb, ra, sa.rows(), w);  // n_a x d_b
-  return detail::transpose_times<Scalar>(sa, z);
+  const dense_matrix<Scalar> z = detail::scatter_through(sb, rb, ra, sa.rows(), w);  // n_a x d_b
+  dense_matrix<Scalar> block = dense_matrix<Scalar>::Zero(sa.cols(), sb.cols());
+  add_transpose_times(sa, z, block);
+  return block;
 }
 
 /// out (d x d) += M_a block M_b^T, and its mirror when the parts differ.
