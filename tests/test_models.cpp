@@ -1,64 +1,16 @@
 // Models: factorized equals materialized on random integration scenarios,
 // known coefficients are recovered, optimality holds at the solution, and
 // the hard cases (separation, rank deficiency, no convergence) say so.
+// (L-BFGS and custom models, which need LBFGS++, are in test_lbfgs.cpp.)
 
 #include <catch2/catch.hpp>
 
-#include <amalur/models/custom.hpp>
-
 #include <Eigen/Eigenvalues>
 
-#include "scenario.hpp"
+#include "models_fixture.hpp"
 
-using namespace amalur_test;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
-
-namespace {
-
-double unit(std::mt19937_64& rng) { return amalur::detail::unit(rng); }
-
-/// Labels drawn from the family at mean(eta).
-VectorXd draw_labels(const amalur::family& f, const VectorXd& eta, std::mt19937_64& rng) {
-  VectorXd y(eta.size());
-  for (index_t i = 0; i < eta.size(); ++i) {
-    const double mu = f.mean(eta[i]);
-    switch (f.kind()) {
-      case amalur::family_kind::gaussian: y[i] = mu + (unit(rng) - 0.5); break;
-      case amalur::family_kind::binomial: y[i] = unit(rng) < mu ? 1.0 : 0.0; break;
-      case amalur::family_kind::poisson: y[i] = static_cast<double>(std::poisson_distribution<int>(mu)(rng)); break;
-      case amalur::family_kind::gamma: y[i] = std::gamma_distribution<double>(4.0, mu / 4.0)(rng); break;
-    }
-  }
-  return y;
-}
-
-const amalur::family kFamilies[] = {amalur::gaussian(), amalur::binomial(), amalur::poisson(),
-                                    amalur::gamma(amalur::link_kind::log)};
-
-/// A star schema with a fact table and two dimensions (one via a left join).
-struct star {
-  MatrixXd fact, dim;
-  std::vector<index_t> fk1, fk2;
-  star(index_t n, index_t m, std::uint64_t seed) : fact(n, 2), dim(m, 2), fk1(n), fk2(n) {
-    std::mt19937_64 rng(seed);
-    for (index_t i = 0; i < fact.size(); ++i) fact.data()[i] = unit(rng) * 2 - 1;
-    for (index_t i = 0; i < dim.size(); ++i) dim.data()[i] = unit(rng) * 2 - 1;
-    for (auto& k : fk1) k = static_cast<index_t>(unit(rng) * m);
-    for (auto& k : fk2) k = unit(rng) < 0.9 ? static_cast<index_t>(unit(rng) * m) : amalur::none;
-  }
-  auto normalized() const {
-    auto t = amalur::normalized(amalur::source(fact, amalur::identity_rows(), amalur::columns<0, 1>()),
-                                amalur::source(dim, amalur::gather_rows(fk1), amalur::columns<2, 3>()),
-                                amalur::source(dim, amalur::partial_rows(fk2), amalur::columns<4, 5>()));
-    t.set_strategy(amalur::strategy::factorized);  // these tests test the factorized path
-    return t;
-  }
-};
-
-double relative(double a, double b) { return std::abs(a - b) / std::max(1.0, std::abs(b)); }
-
-}  // namespace
 
 TEST_CASE("each GLM, factorized, equals the materialized fit on random scenarios", "[models][differential]") {
   const int count = std::max(1, scenario_count() / 5);
@@ -201,20 +153,6 @@ TEST_CASE("elastic net: proximal Newton satisfies the KKT conditions and zeroes 
   CHECK(relative(fit.objective, m.objective) < 1e-10);
 }
 
-TEST_CASE("L-BFGS reaches the Newton solution", "[models]") {
-  const star s(4000, 30, 6);
-  const auto t = s.normalized();
-  std::mt19937_64 rng(3);
-  const VectorXd y = draw_labels(amalur::poisson(), t * VectorXd::Constant(6, 0.3), rng);
-  const auto spec = amalur::glm(amalur::poisson()).l2(1e-3);
-  const auto newton = spec.fit(t, y);
-  const auto lbfgs = amalur::fit_lbfgs(spec, t, y);
-  CHECK(lbfgs.converged);
-  CHECK(relative(lbfgs.objective, newton.objective) < 1e-10);
-  CHECK((lbfgs.coefficients - newton.coefficients).cwiseAbs().maxCoeff() < 1e-4);
-  CHECK_THROWS_AS(amalur::fit_lbfgs(amalur::glm(amalur::poisson()).l1(0.1), t, y), amalur::value_error);
-}
-
 TEST_CASE("hard cases give a clear outcome", "[models]") {
   SECTION("separable classes: not converged, finite coefficients, a message") {
     MatrixXd x(6, 1);
@@ -312,35 +250,6 @@ TEST_CASE("NMF, factorized, equals the materialized updates and its loss is the 
   CHECK_THROWS_WITH(amalur::nmf(2).fit(s.normalized()), Catch::Contains("negative"));
 }
 
-namespace {
-struct huber {
-  double delta = 1.0;
-  double value(double y, double eta) const {
-    const double r = std::abs(y - eta);
-    return r <= delta ? 0.5 * r * r : delta * (r - 0.5 * delta);
-  }
-  double derivative(double y, double eta) const { return std::clamp(eta - y, -delta, delta); }
-};
-}  // namespace
-
-TEST_CASE("a custom model (Huber regression) fits through the operator set", "[models]") {
-  const star s(5000, 30, 7);
-  auto t = s.normalized();
-  VectorXd beta(6);
-  beta << 1, -1, 0.5, 0.25, -0.5, 2;
-  VectorXd y = t * beta;
-  y.array() += 0.7;
-  y[10] += 500;  // an outlier Huber shrugs off
-  t.set_strategy(amalur::strategy::factorized);
-  const auto fit = amalur::fit_custom(huber{}, t, y);
-  CHECK(fit.converged);
-  CHECK(fit.gradient_norm < 1e-6);
-  CHECK((fit.coefficients - beta).cwiseAbs().maxCoeff() < 0.02);
-  const auto same = amalur::fit_custom(huber{}, t.materialize(), y);
-  CHECK(relative(fit.objective, same.objective) < 1e-10);
-  static_assert(amalur::is_row_loss<huber>::value && !amalur::is_row_loss<int>::value);
-}
-
 TEST_CASE("standardization stays factorized and reports coefficients on the original scale", "[models]") {
   const star s(3000, 25, 12);
   const auto t = s.normalized();
@@ -362,4 +271,23 @@ TEST_CASE("standardization stays factorized and reports coefficients on the orig
   CHECK((pen.coefficients - ref.coefficients.cwiseQuotient(sd)).cwiseAbs().maxCoeff() < 1e-8);
   CHECK(std::abs(pen.intercept - (ref.intercept - mu.dot(ref.coefficients.cwiseQuotient(sd)))) < 1e-8);
   CHECK(std::abs(pen.objective - ref.objective) < 1e-10);
+
+  // With sample weights the moments are weighted (glmnet), factorized and materialized alike.
+  VectorXd w(m.rows());
+  for (index_t i = 0; i < w.size(); ++i) w[i] = 0.25 + static_cast<double>(i % 7);
+  const auto weighted = amalur::logistic_regression().l2(0.05).standardize(true).fit(t, y, w);
+  const VectorXd mw = (m.transpose() * w) / w.sum();
+  const VectorXd sw =
+      ((w.asDiagonal() * (m.rowwise() - mw.transpose()).array().square().matrix()).colwise().sum() / w.sum())
+          .array()
+          .sqrt()
+          .transpose();
+  const MatrixXd zw = (m.rowwise() - mw.transpose()) * sw.cwiseInverse().asDiagonal();
+  const auto wref = amalur::logistic_regression().l2(0.05).fit(zw, y, w);
+  CHECK((weighted.coefficients - wref.coefficients.cwiseQuotient(sw)).cwiseAbs().maxCoeff() < 1e-8);
+  CHECK(std::abs(weighted.objective - wref.objective) < 1e-10);
+  const auto weighted_twin = amalur::logistic_regression().l2(0.05).standardize(true).fit(m, y, w);
+  CHECK((weighted.coefficients - weighted_twin.coefficients).cwiseAbs().maxCoeff() < 1e-8);
+  // Different weights move the standardized penalty, so the unweighted moments would not do.
+  CHECK((mw - mu).cwiseAbs().maxCoeff() > 1e-3);
 }

@@ -56,11 +56,13 @@ int main(int argc, char** argv) {
   }) / 50;
   hw.cache_bytes_per_second = 8.0 * small.size() / gemv_cached;
 
-  // Random accesses: the gather of a foreign-key join into a 100k-row table.
+  // Random accesses: the gather of a foreign-key join into a table well past
+  // the cost model's cache threshold (kNearTableBytes): 8x it, in doubles.
+  const auto far_rows = static_cast<std::uint64_t>(8 * amalur::kNearTableBytes / sizeof(double));
   std::mt19937_64 rng(1);
   std::vector<amalur::index_t> idx(4000000);
-  for (auto& i : idx) i = static_cast<amalur::index_t>(rng() % 100000);
-  const Eigen::VectorXd table = Eigen::VectorXd::Random(100000);
+  for (auto& i : idx) i = static_cast<amalur::index_t>(rng() % far_rows);
+  const Eigen::VectorXd table = Eigen::VectorXd::Random(static_cast<amalur::index_t>(far_rows));
   Eigen::VectorXd out(static_cast<amalur::index_t>(idx.size()));
   const double gather = median_seconds([&] {
     for (std::size_t i = 0; i < idx.size(); ++i) out[static_cast<amalur::index_t>(i)] += table[idx[i]];

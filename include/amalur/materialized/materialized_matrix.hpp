@@ -46,6 +46,11 @@ class eigen_operator_set {
   auto col_variances() const {
     return self().visit([](const auto& t) { return eigen_ops::col_variances(t); });
   }
+  /// Weighted by the sample weights w.
+  template <class W>
+  auto col_variances(const W& w) const {
+    return self().visit([&](const auto& t) { return eigen_ops::col_variances(t, &w); });
+  }
   auto row_squared_norms() const {
     return self().visit([](const auto& t) { return eigen_ops::row_squared_norms(t); });
   }

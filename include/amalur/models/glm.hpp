@@ -22,7 +22,8 @@ glm_fit glm::fit(const X& x_in, const Eigen::VectorXd& y, const Eigen::VectorXd&
                  const Eigen::VectorXd& offset) const {
   const auto& x = as_design(x_in);
   if constexpr (!is_standardized<std::decay_t<decltype(x)>>::value) if (standardize_) {
-    const standardized<std::decay_t<decltype(x)>> xs(x);
+    const auto xs = weights.size() ? standardized<std::decay_t<decltype(x)>>(x, weights)
+                                   : standardized<std::decay_t<decltype(x)>>(x);
     glm plain = *this;
     plain.standardize_ = false;
     glm_fit fit = plain.fit(xs, y, weights, offset);

@@ -8,7 +8,7 @@
 //     T_std^T Y   = D^-1 (T^T Y - mu 1^T Y)
 //     T_std^T W T_std = D^-1 (T^T W T - mu (T^T w)^T - (T^T w) mu^T + (1^T w) mu mu^T) D^-1
 // with mu the column means and D the population standard deviations (1 for
-// a constant column). Coefficients go back to the original scale.
+// a constant column), both weighted by the sample weights when there are any. Coefficients go back to the original scale.
 
 #include "amalur/models/design.hpp"
 
@@ -21,6 +21,10 @@ class standardized {
 
   explicit standardized(const Design& x)
       : standardized(x, x.col_means().template cast<double>(), x.col_variances().template cast<double>().cwiseSqrt()) {}
+  /// With sample weights (glmnet's convention): weighted means and variances.
+  standardized(const Design& x, const Eigen::VectorXd& weights)
+      : standardized(x, weighted_mean(x, weights),
+                     x.col_variances(weights.cast<typename Design::Scalar>().eval()).template cast<double>().cwiseSqrt()) {}
   /// With moments computed elsewhere (silo mode: agreed from per-silo sums).
   standardized(const Design& x, Eigen::VectorXd mean, Eigen::VectorXd scale)
       : x_(x), mean_(std::move(mean)), scale_(std::move(scale)) {
@@ -67,6 +71,12 @@ class standardized {
   }
 
  private:
+  static Eigen::VectorXd weighted_mean(const Design& x, const Eigen::VectorXd& w) {
+    if (w.size() != x.rows())
+      detail::fail<dimension_error>("standardize: ", w.size(), " weights for ", x.rows(), " rows");
+    return detail::transpose_times(x, Eigen::MatrixXd(w)).col(0) / w.sum();
+  }
+
   const Design& x_;
   Eigen::VectorXd mean_, scale_;
 };

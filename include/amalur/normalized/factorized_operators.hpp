@@ -71,20 +71,21 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
 }
 
 /// Population column variances (ddof 0), centred: rows that no source
-/// provides for a column count as zeros.
+/// provides for a column count as zeros. With sample weights w (null: all
+/// ones) the moments are weighted, as glmnet standardizes.
 template <class T>
-dense_vector<typename T::Scalar> col_variances(const T& t) {
+dense_vector<typename T::Scalar> col_variances(const T& t, const dense_vector<typename T::Scalar>* w = nullptr) {
   using Scalar = typename T::Scalar;
-  const Scalar n = static_cast<Scalar>(t.rows());
+  const Scalar total = w ? w->sum() : static_cast<Scalar>(t.rows());
   dense_vector<Scalar> mean = dense_vector<Scalar>::Zero(t.cols());
-  add_transpose_multiply(t, dense_vector<Scalar>::Ones(t.rows()), mean);
-  mean /= n;
+  add_transpose_multiply(t, w ? dense_vector<Scalar>(*w) : dense_vector<Scalar>::Ones(t.rows()), mean);
+  mean /= total;
   dense_vector<Scalar> squares = dense_vector<Scalar>::Zero(t.cols()), provided = dense_vector<Scalar>::Zero(t.cols());
   t.for_each_part([&](const auto& s, const auto& r, const part_layout& p) {
-    kernels::centred_squares(s, r, p, mean, squares, provided);
+    kernels::centred_squares(s, r, p, mean, w, squares, provided);
   });
-  const dense_vector<Scalar> missing = dense_vector<Scalar>::Constant(t.cols(), n) - provided;
-  return (squares.array() + missing.array() * mean.array().square()).matrix() / n;
+  const dense_vector<Scalar> missing = dense_vector<Scalar>::Constant(t.cols(), total) - provided;
+  return (squares.array() + missing.array() * mean.array().square()).matrix() / total;
 }
 
 /// ||row i||^2 for every row (n): per source row once, then gathered.

@@ -167,6 +167,11 @@ class normalized_base : public Eigen::EigenBase<Derived>,
     if (run.materialized) return run.materialized->col_variances();
     return factorized::col_variances(derived());
   }
+  /// Column variances weighted by sample weights w (factorized), as glmnet standardizes.
+  vector_type col_variances(const vector_type& w) const {
+    check_size(w.size(), rows(), "col_variances(w): w has ", " entries but must have ");
+    return factorized::col_variances(derived(), &w);
+  }
   /// ||row i||^2 for every row (n).
   vector_type row_squared_norms() const { return factorized::row_squared_norms(derived()); }
   /// Does any cell of T hold a negative value?

@@ -71,21 +71,25 @@ dense_matrix<typename T::Scalar> crossprod(const T& t, const dense_vector<typena
   return kernels::weighted_gram_of(t, w);
 }
 
-/// Population column variances (ddof 0), centred.
+/// Population column variances (ddof 0), centred; weighted by w when given.
 template <class T>
-dense_vector<typename T::Scalar> col_variances(const T& t) {
+dense_vector<typename T::Scalar> col_variances(const T& t, const dense_vector<typename T::Scalar>* w = nullptr) {
   using Scalar = typename T::Scalar;
-  const dense_vector<Scalar> mean = (t.transpose() * dense_vector<Scalar>::Ones(t.rows())) / Scalar(t.rows());
+  const Scalar total = w ? w->sum() : static_cast<Scalar>(t.rows());
+  const dense_vector<Scalar> weight = w ? *w : dense_vector<Scalar>::Ones(t.rows());
+  const dense_vector<Scalar> mean = (t.transpose() * weight) / total;
   if constexpr (is_sparse_v<T>) {
-    dense_vector<Scalar> sq = mean.array().square() * static_cast<Scalar>(t.rows());
+    // Zeros count as (0 - mu)^2; the non-zeros correct that term.
+    dense_vector<Scalar> sq = mean.array().square() * total;
     std::vector<index_t> same(static_cast<std::size_t>(t.cols()));
     for (std::size_t c = 0; c < same.size(); ++c) same[c] = static_cast<index_t>(c);
-    kernels::sparse_centred_corrections(t, [](index_t) { return Scalar(1); }, same, mean, sq);
-    return sq / static_cast<Scalar>(t.rows());
+    kernels::sparse_centred_corrections(t, [&](index_t i) { return weight[i]; }, same, mean, sq);
+    return sq / total;
   } else {
     // Column by column: one streaming pass each, no n x d temporary.
     dense_vector<Scalar> var(t.cols());
-    for (index_t c = 0; c < t.cols(); ++c) var[c] = (t.col(c).array() - mean[c]).square().sum() / Scalar(t.rows());
+    for (index_t c = 0; c < t.cols(); ++c)
+      var[c] = (weight.array() * (t.col(c).array() - mean[c]).square()).sum() / total;
     return var;
   }
 }

@@ -28,12 +28,13 @@ void sparse_centred_corrections(const S& s, const Count& count, const std::vecto
     }
 }
 
-/// Adds to `squares[c]` the centred sum of squares of the part's cells in
+/// Adds to `squares[c]` the centred (weighted) sum of squares of the part's cells in
 /// target column c, and to `provided[c]` how many target rows the part fills.
+/// With sample weights w (null: all ones), each target row counts w_i times.
 template <class S, class Rows, class Scalar>
 void centred_squares(const S& s, const Rows& rows, const part_layout& p, const dense_vector<Scalar>& mean,
-                     dense_vector<Scalar>& squares, dense_vector<Scalar>& provided) {
-  const dense_vector<Scalar> count = row_weights<Rows, Scalar>(rows, nullptr);
+                     const dense_vector<Scalar>* w, dense_vector<Scalar>& squares, dense_vector<Scalar>& provided) {
+  const dense_vector<Scalar> count = row_weights<Rows, Scalar>(rows, w);
   const Scalar total = count.sum();
   if constexpr (is_sparse_v<S>) {
     for (const auto& c : p.columns) squares[c.target] += total * mean[c.target] * mean[c.target];
