@@ -4,8 +4,11 @@
 #include <amalur/amalur.hpp>
 #include <amalur/integration/spec.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <numeric>
+#include <string>
 
 using namespace amalur;
 
@@ -19,17 +22,14 @@ double seconds(F&& f) {
 int main(int argc, char** argv) {
   const integration::spec spec = integration::load_spec(argc > 1 ? argv[1] : "data/flights.json");
   integration::prepared data;
-  integration::prepare(spec, data, true);
+  integration::prepare(spec, data);  // load, join, encode: T is never built
   const auto& T = data.design->matrix;
 
-  // Hold out the last week: the split composes indicators, T is never built.
-  const io::column& date = data.tables.at("flights").at("date");
-  std::vector<index_t> train, test;
-  for (index_t i = 0; i < T.rows(); ++i) (date.text_at(data.rows.row_of.at("flights")[i]) >= "2001-02-22" ? test : train).push_back(i);
+  // Hold out the last week: the split composes indicators, no data is copied.
+  const auto [test, train] =
+      data.rows.partition_rows("flights.date", [](const std::string& day) { return day >= "2001-02-22"; });
   auto T_train = T.select_rows(train), T_test = T.select_rows(test);
-  Eigen::VectorXd y_train(train.size()), y_test(test.size());
-  for (std::size_t i = 0; i < train.size(); ++i) y_train[i] = data.labels[train[i]];
-  for (std::size_t i = 0; i < test.size(); ++i) y_test[i] = data.labels[test[i]];
+  const Eigen::VectorXd y_train = data.labels(train), y_test = data.labels(test);
 
   const glm model = glm(binomial()).l2(spec.model.l2);
   std::cout << "flights " << T.rows() << " x " << T.cols() << " features; train " << train.size() << ", test "

@@ -238,7 +238,7 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   if (s.label.empty() && !s.model.is_kmeans()) detail::fail<value_error>("spec: train needs a \"label\"");
   integration::prepared p;
   say("loading and integrating the tables");
-  integration::prepare(s, p, s.model.intercept && !s.model.is_kmeans(), !s.label.empty());
+  integration::prepare(s, p);
   auto& t = p.design->matrix;
   say("loaded in " + std::to_string(p.load_seconds) + " s, prepared " + std::to_string(t.rows()) + " rows x " +
       std::to_string(t.cols()) + " features in " + std::to_string(p.prepare_seconds) + " s");
@@ -309,13 +309,13 @@ int predict(const std::string& model_path, const std::string& spec_path, bool un
   inputs.push_back(model_path);
   refuse_overwrite(output, inputs);
   integration::prepared p;
-  integration::prepare(s, p, false, false);  // every level kept: the model says which are references
+  integration::prepare(s, p, integration::levels::keep_all, integration::labels::skip);  // the model says which are references
   const auto& names = p.design->names;
   const Eigen::VectorXd beta =
       integration::coefficients_for(names, model.coefficients, model.reference_levels, unseen_as_reference);
   Eigen::VectorXd eta = p.design->matrix * beta;
   eta.array() += model.intercept;
-  write_predictions(eta, p.rows.row_of.at(s.base), family_of(model), output);
+  write_predictions(eta, p.rows.rows_of(s.base), family_of(model), output);
   return 0;
 }
 
@@ -459,7 +459,9 @@ int run_silos(const silo_flags& flags, const std::string& command, const std::st
 int explain_spec(const std::string& spec_path) {
   const integration::spec s = integration::load_spec(spec_path);
   integration::prepared p;
-  integration::prepare(s, p, s.model.intercept && !s.model.is_kmeans(), false);
+  integration::prepare(s, p, s.model.intercept && !s.model.is_kmeans() ? integration::levels::drop_reference
+                                                                      : integration::levels::keep_all,
+                      integration::labels::skip);
   const auto& t = p.design->matrix;
   json out;
   out["n_rows"] = t.rows();

@@ -98,7 +98,7 @@ inline double date_part(const std::string& text, const std::string& part, const 
 /// How many target rows take each source row of an alias.
 inline std::vector<index_t> multiplicities(const integrated_rows& rows, const std::string& alias) {
   std::vector<index_t> count(static_cast<std::size_t>(rows.table_of(alias).rows), 0);
-  for (index_t r : rows.row_of.at(alias))
+  for (index_t r : rows.rows_of(alias))
     if (r != none) ++count[static_cast<std::size_t>(r)];
   return count;
 }
@@ -224,7 +224,7 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
       names.push_back(f.name);
       for (const std::string& q : f.coalesce) {
         const detail::feature_values v = detail::values_of(rows, q, f.derive, false);
-        std::vector<index_t> row_of = rows.row_of.at(v.alias);
+        std::vector<index_t> row_of = rows.rows_of(v.alias);
         for (auto& r : row_of)
           if (r != none && v.missing[static_cast<std::size_t>(r)]) r = none;
         Eigen::MatrixXd m(static_cast<index_t>(v.numbers.size()), 1);
@@ -290,7 +290,7 @@ inline Eigen::VectorXd label(const integrated_rows& rows, const std::string& qua
   const auto [alias, column_name] = rows.resolve(qualified);
   const io::column& c = rows.table_of(alias).at(column_name);
   if (c.kind == io::column_kind::text) detail::fail_not_number(rows.table_of(alias), c, "label '" + qualified + "'", "");
-  const auto& row_of = rows.row_of.at(alias);
+  const auto& row_of = rows.rows_of(alias);
   Eigen::VectorXd y(rows.rows);
   for (index_t i = 0; i < rows.rows; ++i) {
     const index_t r = row_of[static_cast<std::size_t>(i)];

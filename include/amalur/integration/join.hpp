@@ -54,9 +54,32 @@ struct integrated_rows {
     if (!tables.count(alias)) detail::fail<value_error>("'", qualified, "' names unknown table alias '", alias, "'");
     return {alias, qualified.substr(dot + 1)};
   }
+  /// The source row of `alias` behind each target row (none: unmatched).
+  const std::vector<index_t>& rows_of(const std::string& alias) const {
+    const auto it = row_of.find(alias);
+    if (it == row_of.end()) detail::fail<index_error>("unknown table alias '", alias, "'");
+    return it->second;
+  }
+  /// The target rows whose "alias.column" value satisfies `keep(text)`, and
+  /// the others (rows where the value is missing or unmatched go to the others).
+  template <class Predicate>
+  std::pair<std::vector<index_t>, std::vector<index_t>> partition_rows(const std::string& qualified,
+                                                                       Predicate&& keep) const {
+    const auto [alias, name] = resolve(qualified);
+    const io::column* c = table_of(alias).find(name);
+    if (!c) detail::fail<value_error>("'", qualified, "': table '", alias, "' has no column '", name, "'");
+    const auto& r = rows_of(alias);
+    std::pair<std::vector<index_t>, std::vector<index_t>> out;
+    for (index_t i = 0; i < rows; ++i) {
+      const index_t j = r[static_cast<std::size_t>(i)];
+      const bool selected = j != none && !c->is_missing(j) && keep(c->text_at(j));
+      (selected ? out.first : out.second).push_back(i);
+    }
+    return out;
+  }
   /// The indicator of an alias: identity, gather or partial, whichever fits.
   row_indicator indicator(const std::string& alias) const {
-    const auto& r = row_of.at(alias);
+    const auto& r = rows_of(alias);
     const index_t source_rows = table_of(alias).rows;
     bool identity = static_cast<index_t>(r.size()) == source_rows, complete = true;
     for (std::size_t i = 0; i < r.size(); ++i) {
@@ -125,7 +148,7 @@ inline left_side left_of(const integrated_rows& out, const join_spec& j, const s
       amalur::detail::fail<value_error>("join '", alias, "': key column '", left_column, "' is missing from '",
                                         left_alias, "'");
     left.columns.push_back(lc);
-    left.rows.push_back(&out.row_of.at(left_alias));
+    left.rows.push_back(&out.rows_of(left_alias));
     left.names.push_back(left_alias + "." + left_column);
   }
   return left;
@@ -158,7 +181,7 @@ void apply_join(integrated_rows& out, const join_spec& j, const std::string& ali
     // The policy holds for every join kind: "error" fails an inner join too.
     if (j.unmatched == unmatched_policy::error)
     {
-      const index_t row = out.row_of.at(out.base)[static_cast<std::size_t>(i)];
+      const index_t row = out.rows_of(out.base)[static_cast<std::size_t>(i)];
       amalur::detail::fail<value_error>("join '", alias, "': key '", left.shown(i), "' of ", out.base, " data row ", row,
                                         " (", out.table_of(out.base).where(row), ") has no match in table '", j.table,
                                         "' (\"unmatched\": \"error\")");

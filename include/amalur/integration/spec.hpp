@@ -376,7 +376,15 @@ inline Eigen::VectorXd coefficients_for(const std::vector<std::string>& names,
   return beta;
 }
 
-inline void prepare(const spec& s, prepared& out, bool intercept, bool with_labels = true) {
+/// Whether categorical features drop their reference level (a model with an
+/// intercept needs that) or keep every level (prediction: the model says which).
+enum class levels { drop_reference, keep_all };
+/// Whether the spec's label is read.
+enum class labels { read, skip };
+
+/// Loads, joins and encodes a spec's data into `out` (T is never built).
+inline void prepare(const spec& s, prepared& out, levels l, labels with = labels::read) {
+  const bool intercept = l == levels::drop_reference, with_labels = with == labels::read;
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   for (const auto& [name, paths] : s.tables) out.tables.emplace(name, load_table(s, name, out.megabytes));
@@ -386,6 +394,13 @@ inline void prepare(const spec& s, prepared& out, bool intercept, bool with_labe
   if (with_labels) out.labels = label(out.rows, s.label, s.threshold);
   out.load_seconds = std::chrono::duration<double>(t1 - t0).count();
   out.prepare_seconds = std::chrono::duration<double>(clock::now() - t1).count();
+}
+
+/// As the spec's model needs it: reference levels dropped when the model has
+/// an intercept (k-means has none), the label read when the spec names one.
+inline void prepare(const spec& s, prepared& out) {
+  prepare(s, out, s.model.intercept && !s.model.is_kmeans() ? levels::drop_reference : levels::keep_all,
+          s.label.empty() ? labels::skip : labels::read);
 }
 
 }  // namespace amalur::integration

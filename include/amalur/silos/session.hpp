@@ -193,7 +193,7 @@ inline void setup_vertical(channel& ch, const integration::spec& s, const placem
     // Each silo learns which of the keys it matched the final rows take.
     for (std::size_t k = 0; k < s.joins.size(); ++k) {
       if (pl.join_owner[k] == 0) continue;
-      const auto& positions = me.rows.row_of.at(alias_of(s.joins[k]));
+      const auto& positions = me.rows.rows_of(alias_of(s.joins[k]));
       Eigen::VectorXd v(static_cast<index_t>(positions.size()));
       for (std::size_t i = 0; i < positions.size(); ++i) v[static_cast<index_t>(i)] = static_cast<double>(positions[i]);
       ch.send(pl.join_owner[k], message::of(kind::row_positions, v));
@@ -494,7 +494,7 @@ inline std::optional<prediction> predict_link(channel& ch, const integration::sp
   Eigen::VectorXd eta = sum_at_aggregator(ch, block.times(beta), kind::partial_predictor).col(0);
   if (!ch.is_aggregator()) return std::nullopt;
   eta.array() += model->intercept;
-  return prediction{std::move(eta), me.rows.row_of.at(s.base)};
+  return prediction{std::move(eta), me.rows.rows_of(s.base)};
 }
 
 }  // namespace amalur::silos
