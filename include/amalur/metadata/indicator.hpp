@@ -141,28 +141,10 @@ inline bool same_rows(const detail::explicit_rows& a, const detail::explicit_row
 }
 
 /// What the kernels see of an indicator: two kinds instead of four, so each
-/// kernel is compiled twice, not four times. A block (identity, offset) is a
-/// contiguous run of target rows; an indexed one (gather, partial) holds a
-/// source row or amalur::none per target row (the kernels test for none:
-/// a branch that never fires costs nothing measurable).
-class block_rows {
- public:
-  static constexpr bool is_block = true;
-  static constexpr bool may_be_none = true;
-  block_rows(index_t offset, index_t source_rows, index_t target_rows)
-      : offset_(offset), source_rows_(source_rows), target_rows_(target_rows) {}
-  index_t target_rows() const { return target_rows_; }
-  index_t source_rows() const { return source_rows_; }
-  index_t offset() const { return offset_; }
-  index_t source_row(index_t i) const {
-    const index_t j = i - offset_;
-    return (j >= 0 && j < source_rows_) ? j : none;
-  }
-
- private:
-  index_t offset_, source_rows_, target_rows_;
-};
-
+/// kernel is compiled twice, not four times. A block (identity, offset) is an
+/// offset_rows (identity rows are offset rows at 0); an indexed one (gather,
+/// partial) holds a source row or amalur::none per target row (the kernels
+/// test for none: a branch that never fires costs nothing measurable).
 class indexed_rows {
  public:
   static constexpr bool is_block = false;
@@ -179,8 +161,12 @@ class indexed_rows {
   index_t source_rows_, target_rows_;
 };
 
-inline block_rows kernel_rows(const identity_rows& r) { return {0, r.source_rows(), r.target_rows()}; }
-inline block_rows kernel_rows(const offset_rows& r) { return {r.offset(), r.source_rows(), r.target_rows()}; }
+inline offset_rows kernel_rows(const identity_rows& r) {
+  offset_rows block(0, r.target_rows());
+  block.bind(r.source_rows());
+  return block;
+}
+inline const offset_rows& kernel_rows(const offset_rows& r) { return r; }
 inline indexed_rows kernel_rows(const detail::explicit_rows& r) {
   return {r.data(), r.source_rows(), r.target_rows()};
 }
