@@ -65,7 +65,7 @@ std::vector<model> models() {
          opt.gradient_tolerance = 0;
          opt.relative_tolerance = 0;
          return on_strategy(s, f, [&](const auto& x) {
-           return amalur::fit_lbfgs(amalur::logistic_regression().l2(1e-4), x, y, {}, {}, opt).objective;
+           return amalur::fit_lbfgs(amalur::logistic_regression().l2(1e-4), x, y, Eigen::VectorXd(), Eigen::VectorXd(), opt).objective;
          });
        }},
       {"kmeans",

@@ -100,7 +100,7 @@ TEST_CASE("the GLM gradient matches finite differences (MorpheusPy drops y from 
     VectorXd eta = t * VectorXd::Constant(6, 0.2);
     const VectorXd y = draw_labels(fam, eta, rng);
     const auto spec = amalur::glm(fam).l2(0.05);
-    const amalur::glm_problem<decltype(t)> problem(spec, t, y, {}, {});
+    const amalur::glm_problem<decltype(t)> problem(spec, t, y, Eigen::VectorXd(), Eigen::VectorXd());
     VectorXd b(7);
     for (index_t j = 0; j < 7; ++j) b[j] = 0.3 * (unit(rng) - 0.5);
     VectorXd grad, unused;

@@ -43,7 +43,7 @@ struct custom_options {
 };
 
 template <class Loss, class X>
-custom_fit fit_custom(const Loss& loss, const X& x_in, const Eigen::VectorXd& y, const custom_options& opt = {}) {
+custom_fit fit_custom(const Loss& loss, const X& x_in, const vector_ref& y, const custom_options& opt = {}) {
   static_assert(is_row_loss<Loss>::value,
                 "amalur::fit_custom: the loss needs value(y, eta) and derivative(y, eta), both returning double");
   const auto& x = as_design(x_in);

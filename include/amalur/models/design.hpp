@@ -13,6 +13,11 @@
 
 namespace amalur {
 
+/// How models take labels, weights and offsets: any dense vector or
+/// expression (a slice `y(rows)`, a block, a Map) without a copy where it
+/// already is one.
+using vector_ref = Eigen::Ref<const Eigen::VectorXd>;
+
 template <class D>
 const D& as_design(const normalized_base<D>& t) {
   return static_cast<const D&>(t);

@@ -18,8 +18,7 @@
 namespace amalur {
 
 template <class X>
-glm_fit glm::fit(const X& x_in, const Eigen::VectorXd& y, const Eigen::VectorXd& weights,
-                 const Eigen::VectorXd& offset) const {
+glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, const vector_ref& offset) const {
   const auto& x = as_design(x_in);
   if constexpr (!is_standardized<std::decay_t<decltype(x)>>::value) if (standardize_) {
     const auto xs = weights.size() ? standardized<std::decay_t<decltype(x)>>(x, weights)

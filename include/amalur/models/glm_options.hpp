@@ -47,8 +47,8 @@ class glm {
   /// Fits on a normalized matrix, a materialized matrix or an Eigen matrix.
   /// `weights` (non-negative) and `offset` are optional (empty = none).
   template <class X>
-  glm_fit fit(const X& x, const Eigen::VectorXd& y, const Eigen::VectorXd& weights = {},
-              const Eigen::VectorXd& offset = {}) const;
+  glm_fit fit(const X& x, const vector_ref& y, const vector_ref& weights = Eigen::VectorXd(),
+              const vector_ref& offset = Eigen::VectorXd()) const;
 
  private:
   static void check_penalty(double v, const char* name) {

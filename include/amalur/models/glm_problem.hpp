@@ -13,8 +13,8 @@ namespace amalur {
 template <class Design>
 class glm_problem {
  public:
-  glm_problem(const glm& spec, const Design& x, const Eigen::VectorXd& y, const Eigen::VectorXd& weights,
-              const Eigen::VectorXd& offset)
+  glm_problem(const glm& spec, const Design& x, const vector_ref& y, const vector_ref& weights,
+              const vector_ref& offset)
       : spec_(spec), x_(x), y_(y), offset_(offset) {
     const index_t n = x.rows();
     if (y.size() != n)
@@ -26,7 +26,7 @@ class glm_problem {
       detail::fail<dimension_error>("glm: offset has ", offset.size(), " entries but the design has ", n, " rows");
     for (index_t i = 0; i < n; ++i) spec.family().check_label(y[i], i);
     spec.family().check_not_degenerate(y, "y");
-    w_ = weights.size() ? weights : Eigen::VectorXd::Ones(n);
+    w_ = weights.size() ? Eigen::VectorXd(weights) : Eigen::VectorXd::Ones(n);
     for (index_t i = 0; i < n; ++i)
       if (!(w_[i] >= 0) || !std::isfinite(w_[i]))
         detail::fail<value_error>("glm: weight at row ", i, " must be finite and >= 0, got ", w_[i]);
@@ -87,7 +87,7 @@ class glm_problem {
  private:
   const glm& spec_;
   const Design& x_;
-  const Eigen::VectorXd& y_;
+  Eigen::VectorXd y_;       // a copy: a problem may outlive the argument (an expression, a temporary)
   Eigen::VectorXd w_;
   Eigen::VectorXd offset_;  // a copy: callers may pass a temporary
   double total_ = 0;

@@ -22,7 +22,7 @@ struct working_state {
   Eigen::VectorXd mu, weight, response;
 };
 
-inline working_state irls_state(const family& f, const Eigen::VectorXd& y, const Eigen::VectorXd& w,
+inline working_state irls_state(const family& f, const vector_ref& y, const Eigen::VectorXd& w,
                                 const Eigen::VectorXd& eta, const Eigen::VectorXd& offset) {
   working_state s{Eigen::VectorXd(eta.size()), Eigen::VectorXd(eta.size()), Eigen::VectorXd(eta.size())};
   for (index_t i = 0; i < eta.size(); ++i) {

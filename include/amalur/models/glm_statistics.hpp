@@ -11,7 +11,7 @@
 namespace amalur::detail {
 
 /// The deviance at eta; false when eta leaves the link's domain.
-inline bool deviance_at(const family& f, const Eigen::VectorXd& y, const Eigen::VectorXd& w, const Eigen::VectorXd& eta,
+inline bool deviance_at(const family& f, const vector_ref& y, const Eigen::VectorXd& w, const Eigen::VectorXd& eta,
                         double& dev) {
   dev = 0;
   for (index_t i = 0; i < eta.size(); ++i) {
@@ -27,7 +27,7 @@ struct row_sums {
   double pearson = 0;   // sum w (y - mu)^2 / V(mu)
   index_t extreme = 0;  // binomial: fitted probabilities within 1e-8 of 0 or 1
 };
-inline row_sums sums_at(const family& f, const Eigen::VectorXd& y, const Eigen::VectorXd& w, const Eigen::VectorXd& mu) {
+inline row_sums sums_at(const family& f, const vector_ref& y, const Eigen::VectorXd& w, const Eigen::VectorXd& mu) {
   row_sums s;
   const double eps = 1e-8;
   for (index_t i = 0; i < mu.size(); ++i) {
@@ -36,7 +36,7 @@ inline row_sums sums_at(const family& f, const Eigen::VectorXd& y, const Eigen::
   }
   return s;
 }
-inline double log_likelihood_at(const family& f, const Eigen::VectorXd& y, const Eigen::VectorXd& w,
+inline double log_likelihood_at(const family& f, const vector_ref& y, const Eigen::VectorXd& w,
                                 const Eigen::VectorXd& mu, double scale) {
   double ll = 0;
   for (index_t i = 0; i < mu.size(); ++i)

@@ -54,8 +54,8 @@ std::tuple<int, bool, std::string> run_lbfgs(F&& f, Eigen::VectorXd& b, double& 
 /// Fits `spec` (family, link, intercept, l2) by L-BFGS. L1 needs the
 /// proximal Newton solver of glm::fit.
 template <class X>
-glm_fit fit_lbfgs(const glm& spec, const X& x_in, const Eigen::VectorXd& y, const Eigen::VectorXd& weights = {},
-                  const Eigen::VectorXd& offset = {}, lbfgs_options opt = {}) {
+glm_fit fit_lbfgs(const glm& spec, const X& x_in, const vector_ref& y, const vector_ref& weights = Eigen::VectorXd(),
+                  const vector_ref& offset = Eigen::VectorXd(), lbfgs_options opt = {}) {
   if (spec.l1() > 0) detail::fail<value_error>("fit_lbfgs: L-BFGS handles l2 only; use glm::fit for l1");
   const auto& x = as_design(x_in);
   const glm_problem<std::decay_t<decltype(x)>> problem(spec, x, y, weights, offset);

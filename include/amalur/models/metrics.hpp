@@ -12,14 +12,15 @@
 namespace amalur::metrics {
 
 /// Share of rows where (score > threshold) equals the 0/1 label.
-inline double accuracy(const Eigen::VectorXd& y, const Eigen::VectorXd& score, double threshold = 0.5) {
+inline double accuracy(const Eigen::Ref<const Eigen::VectorXd>& y, const Eigen::Ref<const Eigen::VectorXd>& score,
+                       double threshold = 0.5) {
   if (y.size() != score.size() || y.size() == 0)
     detail::fail<dimension_error>("accuracy: ", y.size(), " labels and ", score.size(), " scores");
   return ((score.array() > threshold).cast<double>() == y.array()).cast<double>().mean();
 }
 
 /// Area under the ROC curve (the Mann-Whitney statistic, ties counted half).
-inline double auc(const Eigen::VectorXd& y, const Eigen::VectorXd& score) {
+inline double auc(const Eigen::Ref<const Eigen::VectorXd>& y, const Eigen::Ref<const Eigen::VectorXd>& score) {
   if (y.size() != score.size()) detail::fail<dimension_error>("auc: ", y.size(), " labels and ", score.size(), " scores");
   std::vector<Eigen::Index> order(static_cast<std::size_t>(y.size()));
   std::iota(order.begin(), order.end(), Eigen::Index{0});
