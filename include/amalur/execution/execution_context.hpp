@@ -124,12 +124,8 @@ class execution_context {
     evaluation_plan<Materialized> out;
     out.decision = decide_locked(op, m, forced, owner.get(), s);
     if (out.decision.pick == strategy::materialized) {
-      if (!holds(owner.get(), out.decision.sparse)) {
-        kept_ = std::make_shared<const Materialized>(build(out.decision.sparse));
-        kept_owner_ = owner;
-        kept_sparse_ = out.decision.sparse;
-      }
-      out.materialized = std::static_pointer_cast<const Materialized>(kept_);
+      const bool sparse = out.decision.sparse;
+      out.materialized = kept_locked<Materialized>(owner, sparse, [&] { return build(sparse); });
       ++report_.materialized_calls;
     } else {
       spent_factorized_ += out.decision.factorized_seconds;
@@ -142,17 +138,18 @@ class execution_context {
   template <class Materialized, class Build>
   std::shared_ptr<const Materialized> kept(const std::shared_ptr<const void>& owner, bool sparse, Build&& build) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!holds(owner.get(), sparse)) {
+    return kept_locked<Materialized>(owner, sparse, std::forward<Build>(build));
+  }
+
+ private:
+  template <class Materialized, class Build>
+  std::shared_ptr<const Materialized> kept_locked(const std::shared_ptr<const void>& owner, bool sparse, Build&& build) {
+    if (!(kept_ && kept_owner_ == owner && kept_sparse_ == sparse)) {
       kept_ = std::make_shared<const Materialized>(build());
       kept_owner_ = owner;
       kept_sparse_ = sparse;
     }
     return std::static_pointer_cast<const Materialized>(kept_);
-  }
-
- private:
-  bool holds(const void* owner, bool sparse) const {
-    return kept_ && kept_owner_.get() == owner && kept_sparse_ == sparse;
   }
   estimate decide_locked(operation op, double m, strategy forced, const void* owner, const shape_statistics& s) const {
     const strategy mode = forced != strategy::automatic ? forced
