@@ -6,6 +6,7 @@
 // cols() and for_each_part (both faces). Shapes are checked by the callers.
 
 #include "amalur/core/config.hpp"
+#include "amalur/core/operation.hpp"
 #include "amalur/metadata/layout.hpp"
 #include "amalur/operators/part_kernels.hpp"
 #include "amalur/operators/statistics.hpp"
@@ -53,6 +54,19 @@ void add_left_multiply_transpose(const T& t, const dense_cref<typename T::Scalar
   }
   t.for_each_part(
       [&](const auto& s, const auto& r, const part_layout& p) { kernels::left_multiply_transpose(s, r, p, x, out); });
+}
+
+/// out += op(T, X) for one of the four products, chosen at compile time.
+template <operation Op, class T>
+void add_product(const T& t, const dense_cref<typename T::Scalar>& x, dense_mref<typename T::Scalar> out) {
+  if constexpr (Op == operation::multiply)
+    add_multiply(t, x, out);
+  else if constexpr (Op == operation::transpose_multiply)
+    add_transpose_multiply(t, x, out);
+  else if constexpr (Op == operation::left_multiply)
+    add_left_multiply(t, x, out);
+  else
+    add_left_multiply_transpose(t, x, out);
 }
 
 /// out (d x d) += T^T diag(w) T (w null: T^T T), each pair of parts once.

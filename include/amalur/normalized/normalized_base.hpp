@@ -90,13 +90,13 @@ class normalized_base : public Eigen::EigenBase<Derived>,
 
   template <class X>
   Eigen::Product<Derived, X, Eigen::AliasFreeProduct> operator*(const Eigen::MatrixBase<X>& x) const {
-    check_size(x.rows(), cols(), "T * X: X has ", " rows but must have ");
+    check_product(operation::multiply, rows(), cols(), x.rows(), x.cols());
     return {derived(), x.derived()};
   }
   template <class X>
   friend Eigen::Product<X, Derived, Eigen::AliasFreeProduct> operator*(const Eigen::MatrixBase<X>& x,
                                                                        const normalized_base& t) {
-    check_size(x.cols(), t.rows(), "X * T: X has ", " columns but must have ");
+    check_product(operation::left_multiply, t.rows(), t.cols(), x.rows(), x.cols());
     return {x.derived(), t.derived()};
   }
   /// A view of T^T; no copy.
@@ -196,19 +196,12 @@ class normalized_base : public Eigen::EigenBase<Derived>,
       return;
     }
     if (zero_first) out.setZero();
-    const bool right = Op == operation::multiply || Op == operation::transpose_multiply;
-    const auto run = plan_evaluation(Op, static_cast<double>(right ? xr.cols() : xr.rows()), s);
+    const auto run = plan_evaluation(Op, static_cast<double>(shape_of(Op, 0, 0).right ? xr.cols() : xr.rows()), s);
     const auto add_into = [&](dense_mref<Scalar> dst) {
       if (run.materialized)
         run.materialized->visit([&](const auto& t) { eigen_ops::add_product<Op>(t, xr, dst); });
-      else if constexpr (Op == operation::multiply)
-        factorized::add_multiply(derived(), xr, dst);
-      else if constexpr (Op == operation::transpose_multiply)
-        factorized::add_transpose_multiply(derived(), xr, dst);
-      else if constexpr (Op == operation::left_multiply)
-        factorized::add_left_multiply(derived(), xr, dst);
       else
-        factorized::add_left_multiply_transpose(derived(), xr, dst);
+        factorized::add_product<Op>(derived(), xr, dst);
     };
     if constexpr (std::is_constructible_v<dense_mref<Scalar>, Dest&>) {
       if (alpha == Scalar(1)) {
@@ -270,13 +263,9 @@ class normalized_base : public Eigen::EigenBase<Derived>,
  private:
   template <operation Op, class Result, class X>
   Result product(const Eigen::MatrixBase<X>& x, strategy s) const {
-    const bool right = Op == operation::multiply || Op == operation::transpose_multiply;
-    const index_t need = Op == operation::multiply || Op == operation::left_multiply_transpose ? cols() : rows();
-    check_size(right ? x.rows() : x.cols(), need, right ? "T * X: X has " : "X * T: X has ",
-               right ? " rows but must have " : " columns but must have ");
-    const index_t m = right ? x.cols() : x.rows();
-    const index_t other = Op == operation::multiply ? rows() : Op == operation::left_multiply_transpose ? rows() : cols();
-    Result out = right ? Result::Zero(other, m) : Result::Zero(m, other);
+    check_product(Op, rows(), cols(), x.rows(), x.cols());
+    const product_shape shape = shape_of(Op, rows(), cols());
+    Result out = shape.right ? Result::Zero(shape.outer, x.cols()) : Result::Zero(x.rows(), shape.outer);
     add_product<Op>(x.derived(), out, Scalar(1), s);
     return out;
   }

@@ -38,16 +38,14 @@ class transposed : public Eigen::EigenBase<transposed<Normalized>> {
   /// T^T X.
   template <class X>
   Eigen::Product<transposed, X, Eigen::AliasFreeProduct> operator*(const Eigen::MatrixBase<X>& x) const {
-    if (x.rows() != cols())
-      detail::fail<dimension_error>("T^T * X: X has ", x.rows(), " rows but must have ", cols());
+    check_product(operation::transpose_multiply, t_.rows(), t_.cols(), x.rows(), x.cols());
     return {*this, x.derived()};
   }
   /// X T^T.
   template <class X>
   friend Eigen::Product<X, transposed, Eigen::AliasFreeProduct> operator*(const Eigen::MatrixBase<X>& x,
                                                                           const transposed& t) {
-    if (x.cols() != t.rows())
-      detail::fail<dimension_error>("X * T^T: X has ", x.cols(), " columns but must have ", t.rows());
+    check_product(operation::left_multiply_transpose, t.t_.rows(), t.t_.cols(), x.rows(), x.cols());
     return {x.derived(), t};
   }
   /// T^T U: the crossprod, when U is T (a copy, or the same sources and metadata).

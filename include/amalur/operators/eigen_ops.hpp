@@ -38,11 +38,10 @@ void add_product(const T& t, const dense_cref<Scalar>& x, nondeduced<dense_mref<
 template <operation Op, class T, class X>
 auto product(const T& t, const Eigen::MatrixBase<X>& x) {
   using Scalar = typename T::Scalar;
-  constexpr bool right = Op == operation::multiply || Op == operation::transpose_multiply;
+  constexpr bool right = shape_of(Op, 0, 0).right;
   using result = std::conditional_t<right, column_result<Scalar, X>, row_result<Scalar, X>>;
-  const index_t need = Op == operation::multiply || Op == operation::left_multiply_transpose ? t.cols() : t.rows();
-  const index_t other = Op == operation::transpose_multiply || Op == operation::left_multiply ? t.cols() : t.rows();
-  check(right ? x.rows() : x.cols(), need, name_of(Op));
+  check_product(Op, t.rows(), t.cols(), x.rows(), x.cols());
+  const index_t other = shape_of(Op, t.rows(), t.cols()).outer;
   const index_t rows = right ? other : x.rows(), cols = right ? x.cols() : other;
   if constexpr (std::is_constructible_v<dense_mref<Scalar>, result&>) {
     result out = result::Zero(rows, cols);
