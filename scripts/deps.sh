@@ -14,7 +14,7 @@ ensure_packages() {
 }
 
 # Everything the library, its tests, benchmarks and examples build with.
-AMALUR_PACKAGES=(cmake make g++ libeigen3-dev catch2 libbenchmark-dev libxtensor-dev xtl-dev liblbfgspp-dev nlohmann-json3-dev libcli11-dev xz-utils libsodium-dev libopenmpi-dev openmpi-bin)
+AMALUR_PACKAGES=(cmake make g++ libeigen3-dev catch2 libbenchmark-dev libxtensor-dev xtl-dev liblbfgspp-dev nlohmann-json3-dev libcli11-dev xz-utils libsodium-dev libopenmpi-dev openmpi-bin libsqlite3-dev libsqlitecpp-dev)
 
 # Configures and builds the Release tree with the given targets (all when none).
 build_release() {

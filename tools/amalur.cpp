@@ -1,12 +1,17 @@
 // The amalur program: train, predict and explain from a JSON spec.
 //   amalur train SPEC.json [--strategy auto|factorized|materialized] [--output MODEL.json]
+//                          [--catalog FILE.db [--catalog-timeout S]]
 //                          [--silos threads|mpi [--audit FILE] [--silo-timeout S] [--noise SIGMA]]
-//   amalur predict MODEL.json SPEC.json [--unseen-as-reference] [--silos ...]   (CSV on stdout)
+//   amalur predict (MODEL.json | --catalog FILE.db --model ID) SPEC.json [--unseen-as-reference]
+//                  [--catalog FILE.db] [--silos ...]   (CSV on stdout)
 //   amalur explain SPEC.json
+//   amalur catalog runs|sources|models|integrations|show ID|best ... --catalog FILE.db
 // Exit codes: 0 success, 2 bad spec or data, 3 the fit did not converge,
 // 4 a file could not be opened, read or written, 5 a silo died, stalled or
 // sent a malformed message.
 #include <amalur/amalur.hpp>
+#include <amalur/catalog/catalog.hpp>
+#include <amalur/catalog/spec_records.hpp>
 #include <amalur/integration/model_file.hpp>
 #include <amalur/integration/spec.hpp>
 #include <amalur/silos/run.hpp>
@@ -16,6 +21,8 @@
 #endif
 
 #include <CLI/CLI.hpp>
+
+#include "catalog_command.hpp"
 
 #include <unistd.h>
 
@@ -41,6 +48,23 @@ void say(const std::string& what) {
   if (progress_on) std::cerr << "amalur: " << what << std::endl;
 }
 
+/// The catalog of a run (--catalog FILE.db), opened and checked before any data are loaded.
+struct catalog_flags {
+  std::string path;
+  double timeout = 30;
+};
+std::optional<catalog::catalog> open_catalog(const catalog_flags& f) {
+  if (f.path.empty()) return std::nullopt;
+  return std::optional<catalog::catalog>(std::in_place, f.path, catalog::open_options{catalog::access::write, f.timeout});
+}
+
+/// The spec at `path`, able to read its SQLite tables.
+integration::spec load(const std::string& path, double timeout = 30) {
+  integration::spec s = integration::load_spec(path);
+  catalog::read_sqlite_sources(s, timeout);
+  return s;
+}
+
 /// The run's input files, so no output is written over one of them.
 std::vector<std::string> inputs_of(const integration::spec& s, const std::string& spec_path) {
   std::vector<std::string> out{spec_path};
@@ -62,7 +86,8 @@ json estimate_json(const estimate& e) {
           {"build_seconds", e.build_seconds},
           {"materialized_form", e.sparse ? "csr" : "dense"},
           {"pick", name_of(e.pick)},
-          {"reason", e.reason}};
+          {"reason", e.reason},
+          {"corrected_from_runs", e.evidence}};
 }
 
 /// The cost model's view of one IRLS iteration (the operations a fit repeats).
@@ -90,9 +115,11 @@ json metrics_json(const family& f, const Eigen::VectorXd& y, const Eigen::Vector
     null_dev += f.unit_deviance(y[i], mean);
   }
   json out;
+  out["deviance"] = dev;
   out["deviance_explained"] = null_dev > 0 ? 1 - dev / null_dev : 0.0;
   if (f.kind() == family_kind::binomial) {
     out["accuracy"] = metrics::accuracy(y, mu);
+    out["f1"] = metrics::f1(y, mu);
     const bool both = (y.array() == 1.0).any() && (y.array() == 0.0).any();
     out["auc"] = both ? json(metrics::auc(y, mu)) : json(nullptr);
     double loss = 0;
@@ -221,21 +248,77 @@ void warn_about(const integration::spec& s, const integration::prepared& p) {
   }
 }
 
-void write_model(const std::string& output, json model, const std::vector<std::string>& names,
-                 const std::vector<std::string>& reference_levels, const integration::spec& s) {
+/// The model file's text: what --output writes and the catalog keeps, byte for byte.
+std::string model_text(json model, const std::vector<std::string>& names,
+                       const std::vector<std::string>& reference_levels, const integration::spec& s) {
   model["format"] = "amalur-model";
   model["version"] = integration::model_format_version;
   model["features"] = names;
   model["reference_levels"] = reference_levels;
   model["has_intercept"] = s.model.intercept;
   model["structure"] = json::parse(integration::structure_of(s).dump());
-  io::write_file_atomically(output, model.dump(2) + "\n", "model");
+  return model.dump(2) + "\n";
 }
 
-int train(const std::string& spec_path, const std::string& strategy_name, const std::string& output) {
-  const integration::spec s = integration::load_spec(spec_path);
+void write_model(const std::string& output, json model, const std::vector<std::string>& names,
+                 const std::vector<std::string>& reference_levels, const integration::spec& s) {
+  io::write_file_atomically(output, model_text(std::move(model), names, reference_levels, s), "model");
+}
+
+json hyper_parameters_of(const integration::spec& s, const std::string& strategy_name) {
+  const auto& m = s.model;
+  json out = {{"family", m.family}, {"strategy", strategy_name}};
+  if (m.is_kmeans()) {
+    out.update({{"k", m.k}, {"seed", m.seed}, {"max_iterations", m.max_iterations}});
+    return out;
+  }
+  out.update({{"link", m.link ? json(*m.link) : json(nullptr)},
+              {"intercept", m.intercept},
+              {"l2", m.l2},
+              {"l1", m.l1},
+              {"max_iterations", m.max_iterations},
+              {"tolerance", m.tolerance},
+              {"standardize", m.standardize}});
+  return out;
+}
+
+/// A run's common part: what ran, on which machine, with which profile.
+catalog::run_record run_of(const std::string& kind, const std::string& started_at, const hardware_profile& hw) {
+  catalog::run_record r;
+  r.kind = kind;
+  r.started_at = started_at;
+  r.threads = 1;  // every kernel runs on one thread today
+  r.machine = catalog::machine_name();
+  r.machine_profile = io::to_json(hw);
+  return r;
+}
+
+/// Registers the run's sources and integration (upserts) in the open transaction.
+catalog::record_id register_integration(catalog::catalog& c, const integration::spec& s, const integration::prepared& p) {
+  catalog::integration_record integration = catalog::integration_of(s, p.rows);
+  for (const auto& [name, table] : p.tables) integration.sources.push_back(c.add_source(catalog::source_of(s, name, table)));
+  return c.add_integration(integration);
+}
+
+/// The seconds the cost model expected for the whole fit under `used`,
+/// from its (uncorrected) per-iteration estimates: what the measured fit
+/// seconds are logged against.
+double expected_fit_seconds(const json& per_iteration, strategy used, double iterations) {
+  double op_seconds = 0, build = 0;
+  for (const auto& e : per_iteration) {
+    op_seconds += e[used == strategy::factorized ? "factorized_seconds" : "materialized_seconds"].get<double>();
+    build = std::max(build, e["build_seconds"].get<double>());
+  }
+  return iterations * op_seconds + (used == strategy::materialized ? build : 0.0);
+}
+
+int train(const std::string& spec_path, const std::string& strategy_name, const std::string& output,
+          const catalog_flags& catalog_at) {
+  const std::string started_at = catalog::now_utc();
+  const integration::spec s = load(spec_path, catalog_at.timeout);
   refuse_overwrite(output, inputs_of(s, spec_path));
   if (s.label.empty() && !s.model.is_kmeans()) detail::fail<value_error>("spec: train needs a \"label\"");
+  auto history = open_catalog(catalog_at);  // checked before any data are loaded
   integration::prepared p;
   say("loading and integrating the tables");
   integration::prepare(s, p);
@@ -249,7 +332,15 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   json unmatched = json::object();
   for (const auto& [alias, count] : p.rows.unmatched) unmatched[alias] = count;
   out["unmatched"] = unmatched;
-  out["cost"] = cost_json(t);
+  const json uncorrected_cost = cost_json(t);
+  // Under the automatic strategy, what this machine's measured runs say corrects the estimates.
+  cost_correction correction;
+  if (history && strategy_name == "auto") {
+    correction = history->correction(catalog::machine_name(), static_cast<double>(t.rows()), static_cast<double>(t.cols()));
+    t.set_correction(correction);
+  }
+  out["cost"] = correction.empty() ? uncorrected_cost : cost_json(t);
+  if (history) out["correction"] = catalog::correction_json(correction);
   double fit_seconds = 0, materialize_seconds = 0;
   bool converged = false;
   json fitted;
@@ -267,9 +358,44 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   out.update(fitted);
   out["seconds"] = {{"load", p.load_seconds}, {"prepare", p.prepare_seconds + materialize_seconds}, {"fit", fit_seconds}};
   out["csv_megabytes_per_second"] = p.megabytes / std::max(p.load_seconds, 1e-9);
+  const std::string model = model_text(fitted, p.design->names, p.design->reference_levels, s);
+  if (history) {  // one transaction: the sources, the integration, the model and the run, or nothing
+    const auto [run_id, model_id] = history->write([&] {
+      const catalog::record_id integration = register_integration(*history, s, p);
+      std::optional<catalog::record_id> model_id;
+      if (converged)
+        model_id = history->add_model({integration, catalog::fingerprint(integration::structure_of(s).dump()),
+                                       p.design->names, model});
+      catalog::run_record r = run_of("train", started_at, t.context()->profile());
+      r.integration = integration;
+      r.model = model_id;
+      r.hyper_parameters = hyper_parameters_of(s, strategy_name);
+      r.strategy = out["strategy"].get<std::string>();
+      r.estimates = out["cost"];
+      r.correction = out["correction"];
+      r.seconds = out["seconds"];
+      r.metrics = s.model.is_kmeans() ? json{{"inertia", fitted["inertia"]}} : fitted["metrics"];
+      r.rows = t.rows();
+      r.status = converged ? "converged" : "not_converged";
+      const catalog::record_id run_id = history->add_run(r);
+      // A fit that ran one strategy throughout is evidence for the cost model.
+      if (!s.model.is_kmeans() && r.strategy != "mixed") {
+        const strategy used = r.strategy == "materialized" ? strategy::materialized : strategy::factorized;
+        const double iterations = std::max(1.0, fitted["iterations"].get<double>());
+        const double measured = fit_seconds + materialize_seconds;
+        const double expected = expected_fit_seconds(uncorrected_cost, used, iterations);
+        if (measured > 0 && expected > 0)
+          history->add_measurement(run_id, r.machine,
+                                   {"fit", used, expected, measured, static_cast<double>(t.rows()),
+                                    static_cast<double>(t.cols())});
+      }
+      return std::pair{run_id, model_id};
+    });
+    out["run_id"] = run_id;
+    out["model_id"] = model_id ? json(*model_id) : json(nullptr);
+  }
   // A run that does not converge writes no model (an existing one stays as it is).
-  if (!output.empty() && converged)
-    write_model(output, fitted, p.design->names, p.design->reference_levels, s);
+  if (!output.empty() && converged) io::write_file_atomically(output, model, "model");
   std::cout << out.dump(2) << "\n";
   return converged ? 0 : kNotConverged;
 }
@@ -301,20 +427,50 @@ void write_predictions(const Eigen::VectorXd& eta, const std::vector<index_t>& b
     io::write_file_atomically(output, out.str(), "predictions");
 }
 
-int predict(const std::string& model_path, const std::string& spec_path, bool unseen_as_reference,
-            const std::string& output) {
-  const integration::spec s = integration::load_spec(spec_path);
-  const integration::model_file model = read_model(model_path, s);
+/// predict's model: a file, or a model of the catalog (--model ID).
+struct model_choice {
+  std::string path;
+  std::optional<catalog::record_id> id;
+};
+
+int predict(const model_choice& from, const std::string& spec_path, bool unseen_as_reference,
+            const std::string& output, const catalog_flags& catalog_at) {
+  const std::string started_at = catalog::now_utc();
+  const integration::spec s = load(spec_path, catalog_at.timeout);
+  auto history = open_catalog(catalog_at);  // checked before any data are loaded
+  const std::string text = from.id ? history->model_text(*from.id) : io::read_file(from.path, "model");
+  integration::model_file model = integration::parse_model(
+      text, from.id ? "model " + std::to_string(*from.id) + " of catalog '" + catalog_at.path + "'" : from.path);
+  integration::check_structure(model, s);
   auto inputs = inputs_of(s, spec_path);
-  inputs.push_back(model_path);
+  if (!from.path.empty()) inputs.push_back(from.path);
   refuse_overwrite(output, inputs);
   integration::prepared p;
   integration::prepare(s, p, integration::levels::keep_all, integration::labels::skip);  // the model says which are references
+  const auto start = std::chrono::steady_clock::now();
   const auto& names = p.design->names;
   const Eigen::VectorXd beta =
       integration::coefficients_for(names, model.coefficients, model.reference_levels, unseen_as_reference);
-  Eigen::VectorXd eta = p.design->matrix * beta;
+  auto& t = p.design->matrix;
+  const json estimates = json::array({estimate_json(t.explain(operation::multiply, 1))});
+  Eigen::VectorXd eta = t * beta;
   eta.array() += model.intercept;
+  const double predict_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (history) {  // recorded before anything is printed: a failure leaves no half-told run
+    history->write([&] {
+      catalog::run_record r = run_of("predict", started_at, t.context()->profile());
+      r.integration = register_integration(*history, s, p);
+      r.model = from.id ? from.id : history->model_with_text(text);
+      r.hyper_parameters = {{"unseen_as_reference", unseen_as_reference}};
+      r.strategy = t.report().strategy_name();
+      r.estimates = estimates;
+      r.seconds = {{"load", p.load_seconds}, {"prepare", p.prepare_seconds}, {"predict", predict_seconds}};
+      r.metrics = {{"rows", eta.size()}};
+      r.rows = eta.size();
+      r.status = "done";
+      history->add_run(r);
+    });
+  }
   write_predictions(eta, p.rows.rows_of(s.base), family_of(model), output);
   return 0;
 }
@@ -415,7 +571,7 @@ int run_silos(const silo_flags& flags, const std::string& command, const std::st
     silos::mpi_transport net(argc, argv);
     const bool root = net.rank() == 0;
     try {
-      const integration::spec s = integration::load_spec(spec_path);
+      const integration::spec s = load(spec_path);
       const silos::placement pl = silos::plan(s);
       auto inputs = inputs_of(s, spec_path);
       if (!model_path.empty()) inputs.push_back(model_path);
@@ -446,7 +602,7 @@ int run_silos(const silo_flags& flags, const std::string& command, const std::st
     detail::fail<value_error>("--silos mpi: this amalur was built without MPI (install libopenmpi-dev and rebuild)");
 #endif
   }
-  const integration::spec s = integration::load_spec(spec_path);
+  const integration::spec s = load(spec_path);
   const silos::placement pl = silos::plan(s);
   auto inputs = inputs_of(s, spec_path);
   if (!model_path.empty()) inputs.push_back(model_path);
@@ -457,7 +613,7 @@ int run_silos(const silo_flags& flags, const std::string& command, const std::st
 }
 
 int explain_spec(const std::string& spec_path) {
-  const integration::spec s = integration::load_spec(spec_path);
+  const integration::spec s = load(spec_path);
   integration::prepared p;
   integration::prepare(s, p, s.model.intercept && !s.model.is_kmeans() ? integration::levels::drop_reference
                                                                       : integration::levels::keep_all,
@@ -495,14 +651,20 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string spec_path, model_path, strategy_name = "auto", output;
   bool unseen_as_reference = false;
+  catalog_flags catalog_at;
+  std::vector<std::string> predict_inputs;
+  std::optional<catalog::record_id> catalog_model;
   auto* train_cmd = app.add_subcommand("train", "fit the spec's model; JSON on stdout");
   train_cmd->add_option("spec", spec_path, "spec JSON")->required();
   train_cmd->add_option("--strategy", strategy_name, "auto, factorized or materialized")
       ->check(CLI::IsMember({"auto", "factorized", "materialized"}));
   train_cmd->add_option("--output", output, "write the model here");
   auto* predict_cmd = app.add_subcommand("predict", "apply a model; CSV on stdout");
-  predict_cmd->add_option("model", model_path, "model JSON from train --output")->required();
-  predict_cmd->add_option("spec", spec_path, "spec JSON")->required();
+  predict_cmd->add_option("inputs", predict_inputs, "MODEL.json SPEC.json, or SPEC.json with --model ID")
+      ->required()
+      ->expected(1, 2);
+  predict_cmd->add_option("--model", catalog_model, "the catalog's model ID (with --catalog) instead of a model file")
+      ->check(CLI::PositiveNumber);
   predict_cmd->add_flag("--unseen-as-reference", unseen_as_reference, "treat unseen levels as the reference level");
   predict_cmd->add_option("--output", output, "write the predictions here (CSV) instead of stdout");
   silo_flags silo;
@@ -516,10 +678,36 @@ int main(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--fault", silo.fault, "test hook: NAME:AFTER:die|stall|garbage")->group("");
   }
+  for (auto* cmd : {train_cmd, predict_cmd}) {
+    cmd->add_option("--catalog", catalog_at.path, "record the run (and its sources, integration, model) in this SQLite catalog");
+    cmd->add_option("--catalog-timeout", catalog_at.timeout, "seconds to wait for a catalog another process is writing")
+        ->check(CLI::NonNegativeNumber);
+  }
   auto* explain_cmd = app.add_subcommand("explain", "the cost model's estimates, without training");
   explain_cmd->add_option("spec", spec_path, "spec JSON")->required();
   for (auto* cmd : {train_cmd, predict_cmd, explain_cmd})
     cmd->add_flag("--progress", progress_flag, "phases and iterations on stderr (the default when stderr is a terminal)");
+  auto* catalog_cmd = app.add_subcommand("catalog", "what a catalog holds: runs, sources, models, integrations");
+  catalog_cmd->require_subcommand(1);
+  amalur_cli::catalog_query query;
+  for (const char* what : {"runs", "sources", "models", "integrations", "show", "best"}) {
+    auto* sub = catalog_cmd->add_subcommand(what, std::string("the catalog's ") + what);
+    sub->callback([&query, what] { query.what = what; });
+    sub->add_option("--catalog", query.path, "the SQLite catalog")->required();
+    sub->add_option("--catalog-timeout", query.timeout, "seconds to wait for a busy catalog")
+        ->check(CLI::NonNegativeNumber);
+    if (std::string(what) == "show") {
+      sub->description("one run, with everything recorded (JSON)");
+      sub->add_option("id", query.id, "the run's id")->required();
+    } else if (std::string(what) == "best") {
+      sub->description("the training run of an integration with the best metric (JSON)");
+      sub->add_option("--integration", query.integration, "the integration's name")->required();
+      sub->add_option("--metric", query.metric, "auc, accuracy, f1, r_squared, deviance_explained, rmse, deviance, log_loss")
+          ->required();
+    } else {
+      sub->add_flag("--json", query.json, "a JSON array of objects instead of one line per record");
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -527,15 +715,26 @@ int main(int argc, char** argv) {
   }
   progress_on = progress_flag || ::isatty(2);
   try {
+    if (*catalog_cmd) return amalur_cli::run_catalog_query(query);
+    if (*predict_cmd) {  // MODEL.json SPEC.json, or SPEC.json with --catalog and --model
+      if (catalog_model && (catalog_at.path.empty() || predict_inputs.size() != 1))
+        detail::fail<value_error>("predict --model ID reads the model from --catalog FILE.db and takes one spec");
+      if (!catalog_model && predict_inputs.size() != 2)
+        detail::fail<value_error>("predict takes MODEL.json SPEC.json (or SPEC.json with --catalog FILE.db --model ID)");
+      spec_path = predict_inputs.back();
+      if (!catalog_model) model_path = predict_inputs.front();
+    }
     if (!silo.mode.empty()) {
+      if (!catalog_at.path.empty())
+        detail::fail<value_error>("--catalog does not record silo-mode runs yet: their sources stay in the silos");
       if (*train_cmd && strategy_name != "auto" && strategy_name != "factorized")
         detail::fail<value_error>("--silos trains factorized in each silo; --strategy ", strategy_name,
                                   " does not apply");
       return run_silos(silo, *train_cmd ? "train" : "predict", spec_path, output, model_path, unseen_as_reference,
                        &argc, &argv);
     }
-    if (*train_cmd) return train(spec_path, strategy_name, output);
-    if (*predict_cmd) return predict(model_path, spec_path, unseen_as_reference, output);
+    if (*train_cmd) return train(spec_path, strategy_name, output, catalog_at);
+    if (*predict_cmd) return predict({model_path, catalog_model}, spec_path, unseen_as_reference, output, catalog_at);
     return explain_spec(spec_path);
   } catch (const io::file_error& e) {
     std::cerr << "amalur: " << e.what() << "\n";

@@ -7,6 +7,7 @@
 
 #include <ostream>
 
+#include "amalur/cost/correction.hpp"
 #include "amalur/cost/counts.hpp"
 
 namespace amalur {
@@ -32,16 +33,21 @@ struct estimate {
   bool sparse = false;                // CSR is the better materialized form
   double reuse = 0;                   // uses the build is amortized over; 0 = unknown
   double factorized_flops = 0, materialized_flops = 0;
+  /// The history correction applied to the seconds above (1 and 0 runs: none).
+  double factorized_factor = 1, materialized_factor = 1;
+  int evidence = 0;
   strategy pick = strategy::factorized;
   const char* reason = "";
 };
 
 /// The decision. `spent` is the estimated factorized time already spent on
 /// this matrix (for the ski-rental rule), `ready` whether T is already built
-/// (and in which form), `forced` a strategy the caller imposes.
+/// (and in which form), `forced` a strategy the caller imposes, `correction`
+/// what measured runs taught about this machine (never applied when forced).
 constexpr estimate decide(operation op, const part_shape* parts, std::size_t count, const target_shape& t, double m,
                           const hardware_profile& hw, double reuse = 0, double spent = 0, bool ready = false,
-                          bool ready_sparse = false, strategy forced = strategy::automatic) {
+                          bool ready_sparse = false, strategy forced = strategy::automatic,
+                          const cost_correction* correction = nullptr) {
   estimate e;
   e.op = op;
   e.columns = m;
@@ -66,6 +72,15 @@ constexpr estimate decide(operation op, const part_shape* parts, std::size_t cou
       e.build_seconds = build;
       e.materialized_flops = mw.flops;
     }
+  }
+  if (correction && forced == strategy::automatic && correction->applies_to(op)) {
+    const auto k = static_cast<std::size_t>(op);
+    e.factorized_factor = correction->factorized[k];
+    e.materialized_factor = correction->materialized[k];
+    e.evidence = correction->evidence[k];
+    e.factorized_seconds *= e.factorized_factor;
+    e.materialized_seconds *= e.materialized_factor;
+    e.build_seconds *= e.materialized_factor;
   }
   if (forced != strategy::automatic) {
     e.pick = forced;
@@ -96,6 +111,9 @@ inline std::ostream& operator<<(std::ostream& out, const estimate& e) {
       << "  materialized " << e.materialized_seconds * 1e3 << " ms  (" << e.materialized_flops << " flop, "
       << (e.sparse ? "CSR" : "dense") << " T) + build " << e.build_seconds * 1e3 << " ms";
   if (e.reuse > 0) out << " over " << e.reuse << " uses";
+  if (e.evidence > 0)
+    out << "\n  corrected from " << e.evidence << " measured run" << (e.evidence == 1 ? "" : "s")
+        << ": factorized x" << e.factorized_factor << ", materialized x" << e.materialized_factor;
   return out << "\n  pick: " << name_of(e.pick) << " (" << e.reason << ")";
 }
 

@@ -92,6 +92,16 @@ class execution_context {
     std::lock_guard<std::mutex> lock(mutex_);
     return profile_;
   }
+  /// What measured runs taught about this machine (amalur::catalog fits it);
+  /// it scales the automatic strategy's estimates, never a forced one.
+  void set_correction(const cost_correction& c) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    correction_ = c;
+  }
+  cost_correction correction() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return correction_;
+  }
   execution_report report() const {
     std::lock_guard<std::mutex> lock(mutex_);
     execution_report r = report_;
@@ -157,13 +167,14 @@ class execution_context {
                                                          : default_strategy();
     const bool ready = kept_ && kept_owner_.get() == owner;
     return decide(op, s.parts.data(), s.parts.size(), s.target, m, profile_, reuse_, spent_factorized_, ready,
-                  ready && kept_sparse_, mode);
+                  ready && kept_sparse_, mode, correction_.empty() ? nullptr : &correction_);
   }
   void copy_from(const execution_context& other) {
     std::scoped_lock lock(mutex_, other.mutex_);
     mode_ = other.mode_;
     reuse_ = other.reuse_;
     profile_ = other.profile_;
+    correction_ = other.correction_;
     spent_factorized_ = other.spent_factorized_;
     report_ = other.report_;
     kept_ = other.kept_;
@@ -175,6 +186,7 @@ class execution_context {
   strategy mode_ = strategy::automatic;
   double reuse_ = 0;
   hardware_profile profile_ = default_profile;
+  cost_correction correction_;
   double spent_factorized_ = 0;
   execution_report report_;
   std::shared_ptr<const void> kept_;        // a materialized_matrix<Scalar> of kept_owner_'s T

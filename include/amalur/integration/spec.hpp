@@ -11,7 +11,10 @@
 //  "label": {"column": "flights.delay", "threshold": 15},
 //  "model": {"family": "binomial", "link": "logit", "intercept": true, "l2": 0, "l1": 0,
 //            "max_iterations": 100, "tolerance": 1e-10}}
-// A table may be a union of files: {"union": ["jan.csv", "feb.csv"]}.
+// A table may be a union of files: {"union": ["jan.csv", "feb.csv"]}, or a
+// table of a SQLite file: {"sqlite": "silo.db", "table": "airports"} (or a
+// "query"), read by the reader the spec's user sets in `read_database`
+// (amalur::catalog::read_sqlite_table; the amalur program sets it).
 // Silo mode: a table may carry "silo": "NAME" (held by that silo; "*" = public
 // reference data every silo may hold), a union part may be {"path": ..., "silo": ...}.
 // Every object has a fixed set of keys (spec_keys below): an unknown key is an error.
@@ -64,12 +67,21 @@ struct model_spec {
   }
 };
 
+/// A table kept in a database file: a table of it, or a query's result.
+struct database_table {
+  std::string table, query;
+};
+/// Reads a database table: (file path, what to read, the spec's table name).
+using database_reader = std::function<io::table(const std::string&, const database_table&, const std::string&)>;
+
 struct spec {
   std::filesystem::path directory;
   std::string name;                                        // the integration's name ("" = none given)
   std::map<std::string, std::vector<std::string>> tables;  // name -> file(s); several = a union
   std::map<std::string, std::string> silo_of_table;        // name -> silo, "" (aggregator) or "*" (public)
   std::map<std::string, std::vector<std::string>> silo_of_part;  // union name -> silo of each part ("" none)
+  std::map<std::string, database_table> database_tables;   // name -> what to read from its file (a database)
+  database_reader read_database;                           // reads those; unset: they are an error
   std::vector<std::string> silos;                          // silo names, in order of first appearance
   std::string base;
   std::vector<join_spec> joins;
@@ -102,7 +114,7 @@ inline std::size_t edit_distance(const std::string& a, const std::string& b) {
 inline const std::vector<std::string>& spec_keys(const std::string& object) {
   static const std::map<std::string, std::vector<std::string>> keys = {
       {"spec", {"name", "tables", "base", "joins", "features", "label", "model"}},
-      {"table", {"path", "union", "silo"}},
+      {"table", {"path", "union", "silo", "sqlite", "table", "query"}},
       {"union part", {"path", "silo"}},
       {"join", {"table", "as", "kind", "on", "unmatched", "many_to_many"}},
       {"feature", {"column", "encoding", "derive", "coalesce", "name"}},
@@ -216,7 +228,19 @@ inline spec parse_spec(const spec_json& j, const std::filesystem::path& director
       s.silo_of_table[name] = detail::get<std::string>(t, "silo", where);
       detail::note_silo(s, s.silo_of_table[name], where);
     }
-    if (t.contains("union")) {
+    if (t.contains("sqlite")) {
+      if (t.contains("path") || t.contains("union"))
+        amalur::detail::fail<value_error>("spec: ", where, " is a SQLite table: \"sqlite\" takes the place of \"path\" and \"union\"");
+      database_table d;
+      d.table = detail::get_or<std::string>(t, "table", "", where);
+      d.query = detail::get_or<std::string>(t, "query", "", where);
+      if (d.table.empty() == d.query.empty())
+        amalur::detail::fail<value_error>("spec: ", where, " names its SQLite file's \"table\" or a \"query\", one of the two");
+      s.tables[name] = {detail::get<std::string>(t, "sqlite", where)};
+      s.database_tables[name] = std::move(d);
+    } else if (t.contains("table") || t.contains("query")) {
+      amalur::detail::fail<value_error>("spec: ", where, ": \"table\" and \"query\" go with \"sqlite\"");
+    } else if (t.contains("union")) {
       const auto parts = detail::get<spec_json>(t, "union", where);
       if (!parts.is_array() || parts.empty())
         amalur::detail::fail<value_error>("spec: ", where, ".union must be a non-empty array");
@@ -344,6 +368,14 @@ inline io::table load_table(const spec& s, const std::string& name, double& mega
   for (std::size_t k = 0; k < paths.size(); ++k) {
     if (keep && !keep(k)) continue;
     const auto full = (s.directory / paths[k]).string();
+    if (const auto d = s.database_tables.find(name); d != s.database_tables.end()) {
+      if (!s.read_database)
+        amalur::detail::fail<value_error>("table '", name, "' is in the SQLite file '", paths[k],
+                                          "': reading it needs amalur::catalog (set spec.read_database to "
+                                          "amalur::catalog::read_sqlite_table)");
+      parts.push_back(s.read_database(full, d->second, name));
+      continue;
+    }
     parts.push_back(io::read_csv(full, name));  // a file_error names the path first
     std::error_code ec;
     const auto size = std::filesystem::file_size(full, ec);

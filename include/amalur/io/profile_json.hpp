@@ -29,13 +29,13 @@ inline nlohmann::json to_json(const hardware_profile& hw) {
 
 inline hardware_profile profile_from_json(const nlohmann::json& j) {
   if (!j.is_object() || j.value("format", "") != "amalur-hardware-profile")
-    detail::fail<value_error>("hardware profile: not an amalur-hardware-profile JSON object");
+    amalur::detail::fail<value_error>("hardware profile: not an amalur-hardware-profile JSON object");
   if (j.value("version", 0) != 1)
-    detail::fail<value_error>("hardware profile: unsupported version ", j.value("version", 0));
+    amalur::detail::fail<value_error>("hardware profile: unsupported version ", j.value("version", 0));
   hardware_profile hw;
   auto rate = [&](const char* key, double& out) {
     if (!j.contains(key) || !j[key].is_number() || !(j[key].get<double>() > 0))
-      detail::fail<value_error>("hardware profile: '", key, "' must be a positive number");
+      amalur::detail::fail<value_error>("hardware profile: '", key, "' must be a positive number");
     out = j[key].get<double>();
   };
   rate("flops_per_second", hw.flops_per_second);
@@ -49,17 +49,17 @@ inline hardware_profile profile_from_json(const nlohmann::json& j) {
 
 inline hardware_profile load_profile(const std::string& path) {
   std::ifstream in(path);
-  if (!in) detail::fail<value_error>("hardware profile: cannot open '", path, "'");
+  if (!in) amalur::detail::fail<value_error>("hardware profile: cannot open '", path, "'");
   try {
     return profile_from_json(nlohmann::json::parse(in));
   } catch (const nlohmann::json::exception& e) {
-    detail::fail<value_error>("hardware profile '", path, "': ", e.what());
+    amalur::detail::fail<value_error>("hardware profile '", path, "': ", e.what());
   }
 }
 
 inline void save_profile(const hardware_profile& hw, const std::string& path) {
   std::ofstream out(path);
-  if (!out) detail::fail<value_error>("hardware profile: cannot write '", path, "'");
+  if (!out) amalur::detail::fail<value_error>("hardware profile: cannot write '", path, "'");
   out << to_json(hw).dump(2) << "\n";
 }
 

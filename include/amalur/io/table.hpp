@@ -57,12 +57,13 @@ struct table {
   index_t rows = 0;
   std::string source;               // the file it was read from ("" when from text)
   std::vector<std::int64_t> lines;  // 1-based line where each row starts (empty when unknown)
+  std::string line_label = "line";  // what `lines` count: "line" in a file, "rowid" in a database table
 
   /// "table 'x' (file.csv) line 17" for row r, for messages.
   std::string where(index_t row) const {
     std::string out = "table '" + name + "'";
     if (!source.empty()) out += " (" + source + ")";
-    if (static_cast<std::size_t>(row) < lines.size()) out += " line " + std::to_string(lines[static_cast<std::size_t>(row)]);
+    if (static_cast<std::size_t>(row) < lines.size()) out += " " + line_label + " " + std::to_string(lines[static_cast<std::size_t>(row)]);
     return out;
   }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Held-out evaluation: accuracy and the area under the ROC curve.
+// Held-out evaluation: accuracy, F1 and the area under the ROC curve.
 
 #include <algorithm>
 #include <numeric>
@@ -17,6 +17,18 @@ inline double accuracy(const Eigen::Ref<const Eigen::VectorXd>& y, const Eigen::
   if (y.size() != score.size() || y.size() == 0)
     detail::fail<dimension_error>("accuracy: ", y.size(), " labels and ", score.size(), " scores");
   return ((score.array() > threshold).cast<double>() == y.array()).cast<double>().mean();
+}
+
+/// F1 of the positive class, (score > threshold) as the prediction; 0 when
+/// there are no true positives (precision and recall both 0 or undefined).
+inline double f1(const Eigen::Ref<const Eigen::VectorXd>& y, const Eigen::Ref<const Eigen::VectorXd>& score,
+                 double threshold = 0.5) {
+  if (y.size() != score.size() || y.size() == 0)
+    detail::fail<dimension_error>("f1: ", y.size(), " labels and ", score.size(), " scores");
+  const auto predicted = (score.array() > threshold).cast<double>();
+  const double true_positives = (predicted * y.array()).sum();
+  const double predicted_positives = predicted.sum(), positives = y.sum();
+  return true_positives > 0 ? 2 * true_positives / (predicted_positives + positives) : 0.0;
 }
 
 /// Area under the ROC curve (the Mann-Whitney statistic, ties counted half).

@@ -227,6 +227,7 @@ class normalized_base : public Eigen::EigenBase<Derived>,
   /// 0 means unknown, which selects the ski-rental rule.
   void expect_reuse(double uses) { context_->expect_reuse(uses); }
   void set_profile(const hardware_profile& hw) { context_->set_profile(hw); }
+  void set_correction(const cost_correction& c) { context_->set_correction(c); }
   execution_report report() const { return context_->report(); }
   /// Frees the materialized T kept for the materialized strategy (evaluations
   /// running on it in other threads keep their snapshot).
