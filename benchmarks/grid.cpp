@@ -7,6 +7,12 @@
 // (accuracy, regret) goes to stderr; the cells go out as benchmark JSON.
 //
 //   build/release/benchmarks/bench_grid --benchmark_format=json > grid.json
+//
+// With amalur::catalog, the operator cells then test the history correction:
+// every other shape is logged in a catalog (grid-history.db, or
+// $AMALUR_GRID_CATALOG) with its estimates under a profile wrong by 2x
+// (indexed accesses believed twice as fast), and the other half is picked
+// with and without the correction the catalog fits.
 
 #include <benchmark/benchmark.h>
 
@@ -16,6 +22,10 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <tuple>
+#ifdef AMALUR_HAVE_CATALOG
+#include <amalur/catalog/catalog.hpp>
+#endif
 
 using amalur::index_t;
 using clock_type = std::chrono::steady_clock;
@@ -87,6 +97,24 @@ struct outcome {
   bool ours, amalur_rule, morpheus_rule;  // true = factorized
 };
 std::map<std::string, outcome> g_outcomes;  // by cell: the last (final) run counts
+
+/// An operator cell as the history correction sees it: shapes and measured seconds.
+struct measured_cell {
+  amalur::operation op;
+  std::vector<amalur::part_shape> parts;
+  amalur::target_shape target;
+  double fact, mat;
+  bool seen;  // logged in the catalog (the other half is held out)
+};
+std::map<std::string, measured_cell> g_measured;
+
+/// A profile wrong by 2x: it believes indexed accesses twice as fast as measured.
+amalur::hardware_profile wrong_profile() {
+  amalur::hardware_profile hw = amalur::default_profile;
+  hw.random_per_second *= 2;
+  hw.near_random_per_second *= 2;
+  return hw;
+}
 
 /// Runs the operator on a normalized matrix (factorized) or on Eigen's T.
 template <class M>
@@ -181,6 +209,9 @@ void run_cell(benchmark::State& state, const std::string& cell, const task& tk, 
     const amalur::estimate e = t.explain(tk.op, 1);
     ours = e.pick == amalur::strategy::factorized;
     flop_ratio = amalur::materialized_work(tk.op, target, false, 1).flops / e.factorized_flops;
+    const bool seen = (std::hash<std::string>{}(std::to_string(k.tr) + "/" + std::to_string(k.fr) + "/" +
+                                                std::to_string(k.dims) + "/" + std::to_string(k.onehot)) >> 7) % 2 == 0;
+    g_measured[cell] = {tk.op, parts, target, fact, mat, seen};
   }
   const bool amalur_rule = flop_ratio > 1.5;
   const bool morpheus_rule = k.tr > 5 && k.fr > 1;
@@ -198,25 +229,85 @@ void run_cell(benchmark::State& state, const std::string& cell, const task& tk, 
   state.counters["onehot"] = k.onehot;
 }
 
-void summarize(const char* name, bool outcome::*pick) {
-  int right = 0;
+/// Prints the accuracy and regret of picks (true = factorized) against the
+/// measured times; within 5% counts as right either way.
+void report(const char* name, const std::vector<std::tuple<double, double, bool>>& cells) {
+  int right = 0, wrong = 0;
   double regret_sum = 0, regret_max = 0;
-  int wrong = 0;
-  for (const auto& [cell, o] : g_outcomes) {
-    const double chosen = (o.*pick) ? o.fact : o.mat, best = std::min(o.fact, o.mat);
-    const bool close = std::abs(o.fact - o.mat) <= 0.05 * std::max(o.fact, o.mat);
-    if (close || chosen == best) {
+  for (const auto& [fact, mat, factorized] : cells) {
+    const double chosen = factorized ? fact : mat, best = std::min(fact, mat);
+    if (std::abs(fact - mat) <= 0.05 * std::max(fact, mat) || chosen == best) {
       ++right;
     } else {
       ++wrong;
-      const double regret = chosen / best - 1;
-      regret_sum += regret;
-      regret_max = std::max(regret_max, regret);
+      regret_sum += chosen / best - 1;
+      regret_max = std::max(regret_max, chosen / best - 1);
     }
   }
-  std::fprintf(stderr, "%-34s accuracy %5.1f%% (%d of %zu cells)  regret when wrong: mean %5.1f%%, worst %6.1f%%\n",
-               name, 100.0 * right / static_cast<double>(g_outcomes.size()), right, g_outcomes.size(),
+  std::fprintf(stderr, "%-44s accuracy %5.1f%% (%d of %zu cells)  regret when wrong: mean %5.1f%%, worst %6.1f%%\n",
+               name, cells.empty() ? 0.0 : 100.0 * right / static_cast<double>(cells.size()), right, cells.size(),
                wrong ? 100 * regret_sum / wrong : 0.0, 100 * regret_max);
+}
+
+void summarize(const char* name, bool outcome::*pick) {
+  std::vector<std::tuple<double, double, bool>> cells;
+  for (const auto& [cell, o] : g_outcomes) cells.emplace_back(o.fact, o.mat, o.*pick);
+  report(name, cells);
+}
+
+/// The held-out operator cells' picks under `hw`, each corrected by `fitted[cell]` when given.
+void score_held_out(const char* name, const amalur::hardware_profile& hw,
+                    const std::map<std::string, amalur::cost_correction>* fitted) {
+  std::vector<std::tuple<double, double, bool>> cells;
+  for (const auto& [cell, m] : g_measured) {
+    if (m.seen) continue;
+    const auto e = amalur::decide(m.op, m.parts.data(), m.parts.size(), m.target, 1, hw, 1e12, 0, false, false,
+                                  amalur::strategy::automatic, fitted ? &fitted->at(cell) : nullptr);
+    cells.emplace_back(m.fact, m.mat, e.pick == amalur::strategy::factorized);
+  }
+  report(name, cells);
+}
+
+void summarize_history() {
+#ifdef AMALUR_HAVE_CATALOG
+  if (g_measured.empty()) return;
+  const char* env = std::getenv("AMALUR_GRID_CATALOG");
+  const std::string path = env && *env ? env : "grid-history.db";
+  std::remove(path.c_str());
+  amalur::catalog::catalog history(path);
+  // Logs the seen cells with their estimates under `hw` (as machine `machine`),
+  // then fits one correction per held-out cell from the similar shapes seen.
+  auto learn = [&](const std::string& machine, const amalur::hardware_profile& hw) {
+    history.write([&] {
+      for (const auto& [cell, m] : g_measured) {
+        if (!m.seen) continue;
+        const auto e = amalur::decide(m.op, m.parts.data(), m.parts.size(), m.target, 1, hw, 1e12);
+        for (auto s : {amalur::strategy::factorized, amalur::strategy::materialized}) {
+          const bool fact = s == amalur::strategy::factorized;
+          history.add_measurement(std::nullopt, machine, {amalur::key_of(m.op), s,
+                                                          fact ? e.factorized_seconds : e.materialized_seconds,
+                                                          fact ? m.fact : m.mat, m.target.rows, m.target.cols,
+                                                          amalur::catalog::tuple_ratio_of(m.parts, m.target)});
+        }
+      }
+    });
+    std::map<std::string, amalur::cost_correction> fitted;
+    for (const auto& [cell, m] : g_measured)
+      if (!m.seen)
+        fitted[cell] = history.correction(machine, m.target.rows, m.target.cols,
+                                          amalur::catalog::tuple_ratio_of(m.parts, m.target));
+    return fitted;
+  };
+  const amalur::hardware_profile wrong = wrong_profile();
+  const auto fitted_wrong = learn("grid, profile wrong by 2x", wrong);
+  const auto fitted_default = learn("grid, default profile", amalur::default_profile);
+  std::fprintf(stderr, "\nHistory correction (%s: half the operator shapes logged, the other half held out):\n",
+               path.c_str());
+  score_held_out("held out, profile wrong by 2x", wrong, nullptr);
+  score_held_out("held out, profile wrong by 2x + history", wrong, &fitted_wrong);
+  score_held_out("held out, default profile", amalur::default_profile, nullptr);
+  score_held_out("held out, default profile + history", amalur::default_profile, &fitted_default);
+#endif
 }
 
 }  // namespace
@@ -251,4 +342,5 @@ int main(int argc, char** argv) {
   summarize("amalur cost model", &outcome::ours);
   summarize("Amalur rule (flop ratio > 1.5)", &outcome::amalur_rule);
   summarize("Morpheus rule (TR > 5, FR > 1)", &outcome::morpheus_rule);
+  summarize_history();
 }

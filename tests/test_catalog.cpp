@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -536,11 +537,13 @@ struct grid_score {
   double accuracy = 0, mean_regret = 0, worst_regret = 0;
 };
 
+/// Picks on `cells` under the `believed` profile, corrected by `correction_for(cell)` when given.
 grid_score score(const std::vector<const grid_cell*>& cells, const machine_truth& truth, const hardware_profile& believed,
-                 const cost_correction* c) {
+                 const std::function<cost_correction(const grid_cell&)>& correction_for) {
   grid_score s;
   for (const grid_cell* cell : cells) {
-    const strategy pick = cell->on(believed, c).pick;
+    const cost_correction c = correction_for ? correction_for(*cell) : cost_correction();
+    const strategy pick = cell->on(believed, &c).pick;
     const double best = truth.seconds(*cell, truth.faster(*cell));
     const double regret = truth.seconds(*cell, pick) / best - 1;
     s.accuracy += pick == truth.faster(*cell);
@@ -573,18 +576,24 @@ TEST_CASE("cost model: corrections from the catalog's half of the grid help on t
       for (strategy s : {strategy::factorized, strategy::materialized})
         c.add_measurement(std::nullopt, "grid-machine",
                           {key_of(cell->op), s, s == strategy::factorized ? e.factorized_seconds : e.materialized_seconds,
-                           truth.seconds(*cell, s), cell->target.rows, cell->target.cols});
+                           truth.seconds(*cell, s), cell->target.rows, cell->target.cols,
+                           catalog::tuple_ratio_of(cell->parts, cell->target)});
     }
   });
-  const cost_correction learnt = c.correction("grid-machine", 20000, 20);
+  const cost_correction learnt = c.correction("grid-machine", 20000, 20, 10);
   CHECK(learnt.applies_to(operation::crossprod));
   CHECK_FALSE(learnt.applies_to(operation::col_variances));  // no evidence: no correction
-  CHECK(c.correction("another-machine", 20000, 20).empty());
-  CHECK(c.correction("grid-machine", 2e7, 20).empty());  // shapes far from the evidence
+  CHECK(c.correction("another-machine", 20000, 20, 10).empty());
+  CHECK(c.correction("grid-machine", 2e7, 20, 10).empty());  // shapes far from the evidence
+  CHECK(c.correction("grid-machine", 20000, 20, 1e4).empty());
 
-  const grid_score before = score(held_out, truth, wrong, nullptr);
-  const grid_score after = score(held_out, truth, wrong, &learnt);
-  const grid_score ideal = score(held_out, truth, truth.hw, nullptr);
+  // Each held-out shape gets the correction the catalog fits for it.
+  const auto fitted = [&](const grid_cell& cell) {
+    return c.correction("grid-machine", cell.target.rows, cell.target.cols, catalog::tuple_ratio_of(cell.parts, cell.target));
+  };
+  const grid_score before = score(held_out, truth, wrong, {});
+  const grid_score after = score(held_out, truth, wrong, fitted);
+  const grid_score ideal = score(held_out, truth, truth.hw, {});
   INFO("held-out accuracy " << before.accuracy << " -> " << after.accuracy << " (true profile, no bias correction: "
                             << ideal.accuracy << "); worst regret " << before.worst_regret << " -> "
                             << after.worst_regret << "; mean regret " << before.mean_regret << " -> " << after.mean_regret);

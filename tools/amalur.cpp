@@ -335,8 +335,10 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   const json uncorrected_cost = cost_json(t);
   // Under the automatic strategy, what this machine's measured runs say corrects the estimates.
   cost_correction correction;
+  const double tuple_ratio = catalog::tuple_ratio_of(t.part_shapes(), t.target_statistics());
   if (history && strategy_name == "auto") {
-    correction = history->correction(catalog::machine_name(), static_cast<double>(t.rows()), static_cast<double>(t.cols()));
+    correction = history->correction(catalog::machine_name(), static_cast<double>(t.rows()),
+                                     static_cast<double>(t.cols()), tuple_ratio);
     t.set_correction(correction);
   }
   out["cost"] = correction.empty() ? uncorrected_cost : cost_json(t);
@@ -387,7 +389,7 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
         if (measured > 0 && expected > 0)
           history->add_measurement(run_id, r.machine,
                                    {"fit", used, expected, measured, static_cast<double>(t.rows()),
-                                    static_cast<double>(t.cols())});
+                                    static_cast<double>(t.cols()), tuple_ratio});
       }
       return std::pair{run_id, model_id};
     });

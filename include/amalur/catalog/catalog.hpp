@@ -127,7 +127,7 @@ class catalog {
     db_.read([&] {
       SQLite::Statement q(db_.connection(),
                           "INSERT INTO measurements (run_id, machine, operation, strategy, estimated_seconds, "
-                          "measured_seconds, rows, cols) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                          "measured_seconds, rows, cols, tuple_ratio) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
       bind_optional(q, 1, run);
       q.bind(2, machine);
       q.bind(3, m.operation);
@@ -136,6 +136,7 @@ class catalog {
       q.bind(6, m.measured_seconds);
       q.bind(7, m.rows);
       q.bind(8, m.cols);
+      q.bind(9, m.tuple_ratio);
       q.exec();
     });
   }
@@ -145,7 +146,7 @@ class catalog {
     return db_.read([&] {
       std::vector<measurement> out;
       SQLite::Statement q(db_.connection(),
-                          "SELECT operation, strategy, estimated_seconds, measured_seconds, rows, cols "
+                          "SELECT operation, strategy, estimated_seconds, measured_seconds, rows, cols, tuple_ratio "
                           "FROM measurements WHERE machine = ? ORDER BY id");
       q.bind(1, machine);
       while (q.executeStep()) {
@@ -156,15 +157,17 @@ class catalog {
         m.measured_seconds = q.getColumn(3).getDouble();
         m.rows = q.getColumn(4).getDouble();
         m.cols = q.getColumn(5).getDouble();
+        m.tuple_ratio = q.getColumn(6).getDouble();
         out.push_back(std::move(m));
       }
       return out;
     });
   }
 
-  /// The cost model's correction for a T of `rows` x `cols` on `machine`, from history.
-  cost_correction correction(const std::string& machine, double rows, double cols, const history_rule& rule = {}) {
-    return fit_correction(measurements(machine), rows, cols, rule);
+  /// The cost model's correction for a T of `rows` x `cols` at `tuple_ratio` on `machine`, from history.
+  cost_correction correction(const std::string& machine, double rows, double cols, double tuple_ratio = 1,
+                             const history_rule& rule = {}) {
+    return fit_correction(measurements(machine), rows, cols, tuple_ratio, rule);
   }
 
   // ---- queries: JSON objects, newest first --------------------------------

@@ -111,7 +111,8 @@ CREATE TABLE measurements (
   estimated_seconds REAL NOT NULL CHECK (estimated_seconds > 0),
   measured_seconds  REAL NOT NULL CHECK (measured_seconds > 0),
   rows              REAL NOT NULL,
-  cols              REAL NOT NULL);
+  cols              REAL NOT NULL,
+  tuple_ratio       REAL NOT NULL DEFAULT 1);
 CREATE INDEX measurements_by_machine ON measurements (machine, operation);
 )sql"};
   return steps;
