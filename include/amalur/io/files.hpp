@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -35,15 +36,32 @@ namespace detail {
 }  // namespace detail
 
 /// The whole file as bytes; `what` names it in errors ("CSV file", "spec").
+/// One sized read for a regular file (no stream copies); pipes and other
+/// files without a size are read in chunks.
 inline std::string read_file(const std::string& path, const std::string& what) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) detail::fail_file("cannot read " + what, path, "it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) detail::fail_file("cannot open " + what, path, std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) detail::fail_file("cannot read " + what, path, std::strerror(errno));
-  return buffer.str();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) detail::fail_file("cannot open " + what, path, std::strerror(errno));
+  struct stat st {};
+  std::string out;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t size = 0;
+  for (;;) {
+    if (size == out.size()) out.resize(std::max<std::size_t>(2 * out.size(), 1 << 16));  // bigger than stat said, or unsized
+    const ssize_t n = ::read(fd, out.data() + size, out.size() - size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int code = errno;
+      ::close(fd);
+      detail::fail_file("cannot read " + what, path, std::strerror(code));
+    }
+    if (n == 0) break;
+    size += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(size);
+  return out;
 }
 
 /// Writes `content` to `path` atomically (temporary file, fsync, rename).
