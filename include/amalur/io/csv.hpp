@@ -220,36 +220,57 @@ class csv_splitter {
   }
 
   /// The next record (blank lines included: see blank()); false at the end.
+  /// The scan works on locals: stores through `char` could alias the members.
   bool next() {
     if (at_ >= end_) return false;
+    const char* const p = p_;
+    const std::size_t end = end_;
+    std::size_t at = at_, count = 0;
+    bool blank = true, high = false;
     record_line_ = line_;
-    record_.clear();
-    blank_ = true;
-    high_ = false;
     for (;;) {  // one field
-      if (at_ < end_ && p_[at_] == '"') {
-        record_.push_back(quoted());
-        blank_ = false;
+      std::string_view field;
+      if (at < end && p[at] == '"') {
+        at_ = at;
+        field = quoted(high);
+        at = at_;
+        blank = false;
       } else {
-        const std::size_t begin = at_;
-        unquoted();
-        record_.emplace_back(p_ + begin, at_ - begin);
-        if (at_ > begin) blank_ = false;
+        const std::size_t begin = at;
+        at = unquoted(p, at, end, high);
+        field = std::string_view(p + begin, at - begin);
+        if (at > begin) blank = false;
       }
-      if (at_ < end_ && p_[at_] == ',') {
-        ++at_;
-        blank_ = false;
+      if (count == record_.size()) record_.resize(2 * count + 8);
+      record_[count++] = field;
+      if (at < end && p[at] == ',') {
+        ++at;
+        blank = false;
         continue;
       }
-      if (at_ < end_ && p_[at_] == '\r') ++at_;
-      if (at_ < end_ && p_[at_] == '\n') ++at_;
-      ++line_;
-      return true;
+      if (at < end && p[at] == '\r') ++at;
+      if (at < end && p[at] == '\n') ++at;
+      break;
     }
+    at_ = at;
+    ++line_;
+    fields_ = count;
+    blank_ = blank;
+    high_ = high;
+    return true;
   }
 
+  /// The fields of the record.
+  struct fields {
+    const std::string_view* data;
+    std::size_t count;
+    std::size_t size() const { return count; }
+    std::string_view operator[](std::size_t k) const { return data[k]; }
+    const std::string_view* begin() const { return data; }
+    const std::string_view* end() const { return data + count; }
+  };
+  fields record() const { return {record_.data(), fields_}; }
   const std::string& where() const { return where_; }
-  const std::vector<std::string_view>& record() const { return record_; }
   std::int64_t record_line() const { return record_line_; }
   /// One empty unquoted field and no comma: an empty line, which is skipped.
   bool blank() const { return blank_; }
@@ -266,45 +287,39 @@ class csv_splitter {
  private:
   /// Bytes that end an unquoted field (',', '\n', a '\r' before '\n' or the
   /// end) or need a look (>= 0x80: the record must pass the UTF-8 check).
-  static bool special(unsigned char c) {
-    static const auto table = [] {
-      std::array<bool, 256> t{};
-      t[','] = t['\n'] = t['\r'] = true;
-      for (int c = 0x80; c < 256; ++c) t[static_cast<std::size_t>(c)] = true;
-      return t;
-    }();
-    return table[c];
-  }
-  void unquoted() {
+  static bool special(unsigned char c) { return c == ',' || c == '\n' || c == '\r' || c >= 0x80; }
+  /// The end of the unquoted field at `at`.
+  static std::size_t unquoted(const char* p, std::size_t at, std::size_t end, bool& high) {
     // Eight bytes at a time: the lowest byte that is ',', '\n', '\r' or >= 0x80.
     constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     auto zero_bytes = [](std::uint64_t x) { return (x - ones) & ~x & highs; };  // exact up to the first zero byte
     for (;;) {
-      while (at_ + 8 <= end_) {
+      for (;; at += 8) {
+        if (at + 8 > end) {
+          while (at < end && !special(static_cast<unsigned char>(p[at]))) ++at;
+          break;
+        }
         std::uint64_t w;
-        std::memcpy(&w, p_ + at_, 8);
+        std::memcpy(&w, p + at, 8);
         const std::uint64_t hits =
             zero_bytes(w ^ (ones * ',')) | zero_bytes(w ^ (ones * '\n')) | zero_bytes(w ^ (ones * '\r')) | (w & highs);
         if (hits) {
-          at_ += static_cast<std::size_t>(__builtin_ctzll(hits)) / 8;
+          at += static_cast<std::size_t>(__builtin_ctzll(hits)) / 8;
           break;
         }
-        at_ += 8;
       }
-      for (; at_ < end_ && !special(static_cast<unsigned char>(p_[at_])); ++at_) {
-      }
-      if (at_ >= end_) return;
-      const auto c = static_cast<unsigned char>(p_[at_]);
+      if (at >= end) return at;
+      const auto c = static_cast<unsigned char>(p[at]);
       if (c >= 0x80)
-        high_ = true;
-      else if (c != '\r' || at_ + 1 == end_ || p_[at_ + 1] == '\n')
-        return;  // a lone '\r' is text
-      ++at_;
+        high = true;
+      else if (c != '\r' || at + 1 == end || p[at + 1] == '\n')
+        return at;  // a lone '\r' is text
+      ++at;
     }
   }
   /// A quoted field from its opening quote: a view between the quotes, or
   /// the unescaped text in the side store when it has doubled quotes.
-  std::string_view quoted() {
+  std::string_view quoted(bool& high) {
     const std::int64_t opened = line_;
     const std::size_t begin = ++at_;
     auto next_quote = [&]() {
@@ -333,7 +348,7 @@ class csv_splitter {
     for (std::size_t k = begin; k < close; ++k) {  // lines inside the quotes; bytes for the UTF-8 check
       const auto c = static_cast<unsigned char>(p_[k]);
       line_ += c == '\n';
-      high_ = high_ || c >= 0x80;
+      high = high || c >= 0x80;
     }
     if (at_ < end_ && p_[at_] != ',' && p_[at_] != '\n' && p_[at_] != '\r')
       fail_at(line_, "text after the closing quote of a field");
@@ -344,7 +359,8 @@ class csv_splitter {
   std::size_t at_ = 0, end_;
   std::string where_;
   std::int64_t line_ = 1, record_line_ = 1;
-  std::vector<std::string_view> record_;
+  std::vector<std::string_view> record_;  // the fields, [0, fields_)
+  std::size_t fields_ = 0;
   bool blank_ = true, high_ = false;
   std::deque<std::string> unescaped_;  // stable: views into it live until the table is built
 };
@@ -481,7 +497,7 @@ inline table parse_csv_view(std::string_view text, const std::string& name = "ta
   auto next = [&]() {
     while (split.next()) {
       if (split.blank()) continue;
-      const auto& record = split.record();
+      const auto record = split.record();
       if (split.high())
         for (std::size_t k = 0; k < record.size(); ++k) check_utf8(record[k], split.record_line(), k);
       if (!header.empty() && record.size() != header.size())
@@ -510,7 +526,7 @@ inline table parse_csv_view(std::string_view text, const std::string& name = "ta
   std::vector<detail::column_builder> columns(header.size());
   constexpr std::size_t sample = 256;  // rows read before reserving for the rest
   while (next()) {
-    const auto& record = split.record();
+    const auto record = split.record();
     for (std::size_t k = 0; k < record.size(); ++k) columns[k].add(record[k]);
     t.lines.push_back(split.record_line());
     if (t.lines.size() == sample && split.position() > data_at) {
@@ -529,7 +545,7 @@ inline table parse_csv_view(std::string_view text, const std::string& name = "ta
   if (redo > 0) {
     split.rewind(data_at, data_line);
     for (std::size_t r = 0; r < redo && next();) {
-      const auto& record = split.record();
+      const auto record = split.record();
       for (std::size_t k = 0; k < record.size(); ++k)
         if (r < columns[k].redo) columns[k].reread(r, record[k], prefix[k]);
       ++r;
@@ -551,7 +567,8 @@ inline table parse_csv(const std::string& text, const std::string& name = "table
 /// Reads a CSV file into a table named `name` (a file_error names the path
 /// and the reason when it cannot be read).
 inline table read_csv(const std::string& path, const std::string& name) {
-  return parse_csv(read_file(path, "CSV file for table '" + name + "'"), name, path);
+  const file_bytes bytes(path, "CSV file for table '" + name + "'");
+  return parse_csv_view(bytes.view(), name, path);
 }
 
 }  // namespace amalur::io
