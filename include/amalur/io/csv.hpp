@@ -27,6 +27,9 @@
 #include <string_view>
 #include <unordered_set>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "amalur/io/files.hpp"
 #include "amalur/io/table.hpp"
@@ -60,12 +63,26 @@ inline std::size_t invalid_utf8(std::string_view s) {
 
 }  // namespace detail
 
-/// A field's text as an integer (int64, the whole field), if it is one.
+/// A field's text as an integer (int64, the whole field), if it is one:
+/// an optional '+', then what std::from_chars reads ('-', digits).
 inline bool parse_integer(std::string_view s, std::int64_t& v) {
   if (s.empty()) return false;
   const char* first = s.data() + (s[0] == '+' && s.size() > 1 ? 1 : 0);
-  const auto [p, ec] = std::from_chars(first, s.data() + s.size(), v);
-  return ec == std::errc() && p == s.data() + s.size();
+  const char* const last = s.data() + s.size();
+  const bool negative = *first == '-';
+  const char* digits = first + (negative ? 1 : 0);
+  if (digits < last && last - digits <= 18) {  // up to 18 digits cannot overflow: no checks per digit
+    std::uint64_t u = 0;
+    for (const char* q = digits; q < last; ++q) {
+      const auto d = static_cast<unsigned>(*q - '0');
+      if (d > 9) return false;
+      u = 10 * u + d;
+    }
+    v = negative ? -static_cast<std::int64_t>(u) : static_cast<std::int64_t>(u);
+    return true;
+  }
+  const auto [p, ec] = std::from_chars(first, last, v);
+  return ec == std::errc() && p == last;
 }
 
 /// A field's text as a finite decimal number (the whole field), if it is one:
@@ -205,6 +222,65 @@ class text_dictionary {
   std::vector<std::string_view> levels_;
 };
 
+/// Where the bytes that end or mark an unquoted field are (',', '\n',
+/// '\r', and bytes >= 0x80, which call for the UTF-8 check): a bitmap of 64
+/// bytes at a time, so finding a field's end is a shift and a bit count
+/// instead of a byte loop (SSE2 where there is one, else 8-byte words).
+struct special_bytes {
+  special_bytes(const char* text, std::size_t size) : p(text), end(size), base(size + 64) {}
+
+  const char* p;
+  std::size_t end;
+  std::size_t base;        // the block's first byte (past the end: none loaded yet)
+  std::uint64_t bits = 0;  // bit i: byte base + i is special (or the end)
+
+  /// The first special byte at or after `at`, or `end`.
+  std::size_t next(std::size_t at) {
+    for (;;) {
+      if (at - base >= 64) load(at);  // also when at < base (unsigned)
+      const std::uint64_t m = bits >> (at - base);
+      if (m) return at + static_cast<std::size_t>(__builtin_ctzll(m));
+      at = base + 64;
+    }
+  }
+
+ private:
+  void load(std::size_t at) {
+    base = at;
+    const std::size_t n = std::min<std::size_t>(64, end - at);
+    if (n == 64) {
+      bits = mask(p + at);
+      return;
+    }
+    char tail[64] = {};  // the last bytes, padded; the end is marked special
+    std::memcpy(tail, p + at, n);
+    bits = (mask(tail) & ((std::uint64_t(1) << n) - 1)) | std::uint64_t(1) << n;
+  }
+  static std::uint64_t mask(const char* q) {
+    std::uint64_t m = 0;
+#if defined(__SSE2__)
+    const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    for (int k = 0; k < 4; ++k) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16 * k));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, lf)), _mm_cmpeq_epi8(v, cr));
+      const auto bits16 = static_cast<unsigned>(_mm_movemask_epi8(hit) | _mm_movemask_epi8(v));  // v: bytes >= 0x80
+      m |= std::uint64_t(bits16) << (16 * k);
+    }
+#else
+    constexpr std::uint64_t ones = 0x0101010101010101ull, low7 = 0x7f7f7f7f7f7f7f7full, highs = ~low7;
+    auto zero_bytes = [](std::uint64_t x) { return ~(((x & low7) + low7) | x) & highs; };  // exact, per byte
+    for (int k = 0; k < 8; ++k) {
+      std::uint64_t w;
+      std::memcpy(&w, q + 8 * k, 8);
+      const std::uint64_t hits =
+          zero_bytes(w ^ (ones * ',')) | zero_bytes(w ^ (ones * '\n')) | zero_bytes(w ^ (ones * '\r')) | (w & highs);
+      m |= ((hits >> 7) * 0x0102040810204080ull >> 56) << (8 * k);  // one bit per byte
+    }
+#endif
+    return m;
+  }
+};
+
 /// Splits CSV text into records of fields (views into the text, or into a
 /// side store for fields with doubled quotes), counting lines and checking
 /// quotes; the caller checks and keeps the fields.
@@ -226,6 +302,7 @@ class csv_splitter {
     const char* const p = p_;
     const std::size_t end = end_;
     std::size_t at = at_, count = 0;
+    special_bytes specials = specials_;
     bool blank = true, high = false;
     record_line_ = line_;
     for (;;) {  // one field
@@ -237,7 +314,7 @@ class csv_splitter {
         blank = false;
       } else {
         const std::size_t begin = at;
-        at = unquoted(p, at, end, high);
+        at = unquoted(p, at, end, specials, high);
         field = std::string_view(p + begin, at - begin);
         if (at > begin) blank = false;
       }
@@ -253,6 +330,7 @@ class csv_splitter {
       break;
     }
     at_ = at;
+    specials_ = specials;
     ++line_;
     fields_ = count;
     blank_ = blank;
@@ -285,36 +363,17 @@ class csv_splitter {
   }
 
  private:
-  /// Bytes that end an unquoted field (',', '\n', a '\r' before '\n' or the
-  /// end) or need a look (>= 0x80: the record must pass the UTF-8 check).
-  static bool special(unsigned char c) { return c == ',' || c == '\n' || c == '\r' || c >= 0x80; }
-  /// The end of the unquoted field at `at`.
-  static std::size_t unquoted(const char* p, std::size_t at, std::size_t end, bool& high) {
-    // Eight bytes at a time: the lowest byte that is ',', '\n', '\r' or >= 0x80.
-    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    auto zero_bytes = [](std::uint64_t x) { return (x - ones) & ~x & highs; };  // exact up to the first zero byte
-    for (;;) {
-      for (;; at += 8) {
-        if (at + 8 > end) {
-          while (at < end && !special(static_cast<unsigned char>(p[at]))) ++at;
-          break;
-        }
-        std::uint64_t w;
-        std::memcpy(&w, p + at, 8);
-        const std::uint64_t hits =
-            zero_bytes(w ^ (ones * ',')) | zero_bytes(w ^ (ones * '\n')) | zero_bytes(w ^ (ones * '\r')) | (w & highs);
-        if (hits) {
-          at += static_cast<std::size_t>(__builtin_ctzll(hits)) / 8;
-          break;
-        }
-      }
-      if (at >= end) return at;
+  /// The end of the unquoted field at `at`: a ',', a '\n', a '\r' before
+  /// '\n' or the end (a lone '\r' is text), or the end.
+  static std::size_t unquoted(const char* p, std::size_t at, std::size_t end, special_bytes& specials, bool& high) {
+    for (;; ++at) {
+      at = specials.next(at);
+      if (at >= end) return end;
       const auto c = static_cast<unsigned char>(p[at]);
       if (c >= 0x80)
         high = true;
       else if (c != '\r' || at + 1 == end || p[at + 1] == '\n')
-        return at;  // a lone '\r' is text
-      ++at;
+        return at;
     }
   }
   /// A quoted field from its opening quote: a view between the quotes, or
@@ -359,6 +418,7 @@ class csv_splitter {
   std::size_t at_ = 0, end_;
   std::string where_;
   std::int64_t line_ = 1, record_line_ = 1;
+  special_bytes specials_{p_, end_};
   std::vector<std::string_view> record_;  // the fields, [0, fields_)
   std::size_t fields_ = 0;
   bool blank_ = true, high_ = false;
@@ -389,19 +449,18 @@ struct column_builder {
     if (kind == column_kind::text) codes.reserve(rows);
   }
 
+  /// Adds the next row's field; the common case (it fits the kind) inline.
   void add(std::string_view f) {
-    const std::size_t row = missing.size();
     missing.push_back(f.empty());
     switch (kind) {
       case column_kind::integer: {
         std::int64_t v = 0;
         if (f.empty() || parse_integer(f, v)) {
           integers.push_back(v);
-          negative_zero = negative_zero || (v == 0 && f.find('-') != std::string_view::npos);
+          if (v == 0 && f.find('-') != std::string_view::npos) negative_zero = true;
           return;
         }
-        to_real(row);
-        [[fallthrough]];
+        break;
       }
       case column_kind::real: {
         double d = 0;
@@ -409,20 +468,41 @@ struct column_builder {
           values.push_back(d);
           return;
         }
-        to_text(row);
-        [[fallthrough]];
+        break;
       }
       case column_kind::text:
         if (f.empty()) {
           codes.push_back(-1);
         } else {
-          if (!equal_bytes(f, last)) {
+          if (!equal_bytes(f, last)) {  // sorted or repeated values skip the lookup
             last = f;
             last_code = dictionary.intern(f);
           }
           codes.push_back(last_code);
         }
+        return;
     }
+    demote(f);
+  }
+
+  /// `f` does not fit the kind: real (if it is a number) or text from this row on.
+#if defined(__GNUC__)
+  __attribute__((noinline))
+#endif
+  void demote(std::string_view f) {
+    const std::size_t row = missing.size() - 1;
+    double d = 0;
+    if (kind == column_kind::integer) {
+      to_real(row);
+      if (parse_real(f, d)) {
+        values.push_back(d);
+        return;
+      }
+    }
+    to_text(row);
+    last = f;
+    last_code = dictionary.intern(f);
+    codes.push_back(last_code);
   }
 
   void to_real(std::size_t row) {
