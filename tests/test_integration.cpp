@@ -76,6 +76,101 @@ TEST_CASE("CSV: quotes, commas and newlines inside fields, empty is missing, NA 
   CHECK_THROWS_WITH(io::read_csv("/nonexistent.csv", "x"), Catch::Contains("cannot open"));
 }
 
+TEST_CASE("CSV: a column typed late keeps every row's value, in first-seen level order", "[csv]") {
+  // The reader types columns as it goes: rows read before a demotion are read again.
+  std::string text = "i,r,t,z\n";
+  for (int k = 0; k < 300; ++k) text += std::to_string(k) + "," + std::to_string(k) + ",L" + std::to_string(k % 7) + ",-0\n";
+  text += "1.5,2.25,x,0.5\n7,,,\n300,x,L1,\n";
+  const io::table t = io::parse_csv(text, "late");
+  REQUIRE(t.rows == 303);
+  const io::column &i = t.at("i"), &r = t.at("r"), &l = t.at("t"), &z = t.at("z");
+  CHECK(i.kind == io::column_kind::real);
+  CHECK(i.integers.empty());
+  CHECK(i.values[299] == 299.0);
+  CHECK(i.values[300] == 1.5);
+  CHECK(r.kind == io::column_kind::text);  // "x" at the end
+  CHECK(r.levels[0] == "0");
+  CHECK(r.levels[299] == "299");
+  CHECK(r.text_at(300) == "2.25");
+  CHECK(r.is_missing(301));
+  CHECK(r.codes[301] == -1);
+  CHECK(r.text_at(302) == "x");
+  CHECK(l.levels == std::vector<std::string>{"L0", "L1", "L2", "L3", "L4", "L5", "L6", "x"});
+  CHECK(z.kind == io::column_kind::real);  // "-0" was an integer until 0.5, and reads as -0.0
+  CHECK(std::signbit(z.values[0]));
+  CHECK(z.values[300] == 0.5);
+  CHECK(z.is_missing(301));
+  // Many levels (the dictionary grows), short and long, sharing prefixes.
+  std::string many = "k\n";
+  for (int k = 0; k < 5000; ++k) many += (k % 2 ? "key-with-a-long-prefix-" : "k") + std::to_string(k * 7919 % 5000) + "\n";
+  many += "k0\nkey-with-a-long-prefix-2919\n";  // repeats: row 0's value, and row 1's (7919 % 5000)
+  const io::table m = io::parse_csv(many, "many");
+  const io::column& c = m.at("k");
+  REQUIRE(c.levels.size() == 5000);
+  CHECK(c.codes[5000] == 0);
+  CHECK(c.text_at(5001) == "key-with-a-long-prefix-2919");
+  CHECK(c.codes[5001] == c.codes[1]);
+  for (std::size_t k = 0; k < c.levels.size(); ++k) CHECK(c.codes[k] == static_cast<std::int32_t>(k));
+}
+
+TEST_CASE("CSV: carriage returns, quotes over several parts, lines, and a file read as its text", "[csv]") {
+  // A lone CR inside an unquoted field is text; after a closing quote, or at the end, it ends the record.
+  const std::string text = "a,b\nx\ry,1\n\"p\"\"q\"\"\"\"r\",\"\"\r\n\"multi\nline\",\"\"\"\"\n\n,\n";
+  const io::table t = io::parse_csv(text, "cr");
+  REQUIRE(t.rows == 4);
+  CHECK(t.at("a").text_at(0) == "x\ry");
+  CHECK(t.at("a").text_at(1) == "p\"q\"\"r");
+  CHECK(t.at("b").is_missing(1));  // "" is empty, so missing
+  CHECK(t.at("a").text_at(2) == "multi\nline");
+  CHECK(t.at("b").text_at(2) == "\"");
+  CHECK(t.at("a").is_missing(3));
+  CHECK(t.lines == std::vector<std::int64_t>{2, 3, 4, 7});
+  CHECK_THROWS_WITH(io::parse_csv("a,b\n\"q\"\r2,3\n", "cr"), Catch::Contains("line 2: a record has 1 fields but the header has 2"));
+  CHECK(io::parse_csv("a,b\n1,2\r", "cr").at("b").integers == std::vector<std::int64_t>{2});
+  CHECK_THROWS_WITH(io::parse_csv("a\nok\n\"x\"y\n", "q"), Catch::Contains("line 3: text after the closing quote of a field"));
+  CHECK_THROWS_WITH(io::parse_csv("a,b\n\xC3\xA9,\xC3\n", "u"), Catch::Contains("line 2: column 'b': byte 0xc3 is not UTF-8"));
+  // read_csv (the file mapped) gives the table parse_csv gives for the same bytes.
+  const auto dir = amalur_test::scratch("integration", "csv-file");
+  std::ofstream(dir / "t.csv", std::ios::binary) << text;
+  const io::table f = io::read_csv((dir / "t.csv").string(), "cr");
+  CHECK(f.at("a").levels == t.at("a").levels);
+  CHECK(f.at("b").codes == t.at("b").codes);
+  CHECK(f.lines == t.lines);
+  CHECK(f.source == (dir / "t.csv").string());
+  std::ofstream(dir / "empty.csv", std::ios::binary) << "";
+  CHECK_THROWS_WITH(io::read_csv((dir / "empty.csv").string(), "e"), Catch::Contains("is empty: no header row"));
+}
+
+TEST_CASE("joins on one key column: text, integer (dense or sparse), integer against real, through unmatched rows",
+          "[integration]") {
+  const auto t = tables({{"f", "s,n,x,big\nb,2,2.0,-5\na,1,1,1000000000000000\nz,9,9.5,\nb,,12,7\n"},
+                         {"d", "s,n,w,big\na,1,10,1000000000000000\nb,2,20,-5\nc,12,30,3\n"}});
+  auto on = [](const char* left, const char* right) {
+    return join_spec{"d", "d", join_kind::left, {{left, right}}};
+  };
+  for (const auto& [left, right] : std::vector<std::pair<const char*, const char*>>{{"s", "s"}, {"n", "n"}, {"big", "big"}}) {
+    const auto rows = integration::join(t, "f", {on(left, right)});
+    CHECK(rows.rows_of("d") == std::vector<index_t>{1, 0, none, std::string(left) == "s" ? 1 : none});
+    CHECK(rows.unmatched.at("d") == (std::string(left) == "s" ? 1 : 2));
+  }
+  // Keys match when their texts do: integer 12 and real 12.0 (the general path).
+  CHECK(integration::join(t, "f", {on("x", "n")}).rows_of("d") == std::vector<index_t>{1, 0, none, 2});
+  // A second join keyed on the first one's columns, through its unmatched rows.
+  const auto chain = integration::join(t, "f", {on("n", "n"), {"d", "e", join_kind::inner, {{"d.s", "s"}}}});
+  CHECK(chain.rows == 2);
+  CHECK(chain.rows_of("f") == std::vector<index_t>{0, 1});
+  CHECK(chain.rows_of("e") == std::vector<index_t>{1, 0});
+  // Duplicates and unmatched keys: the same errors on every path.
+  const auto dup = tables({{"f", "k\n1\n"}, {"d", "k,s\n1,a\n3,b\n1,c\n"}, {"e", "k\na\nb\nb\n"}, {"g", "k\nq\n"}});
+  CHECK_THROWS_WITH(integration::join(dup, "f", {{"d", "d", join_kind::left, {{"k", "k"}}}}),
+                    Catch::Contains("table 'd' key column 'k' is not unique (first repeated value '1')"));
+  CHECK_THROWS_WITH(integration::join(dup, "g", {{"e", "e", join_kind::left, {{"k", "k"}}}}),
+                    Catch::Contains("table 'e' key column 'k' is not unique (first repeated value 'b')"));
+  join_spec strict{"d", "d", join_kind::left, {{"n", "n"}}, integration::unmatched_policy::error};
+  CHECK_THROWS_WITH(integration::join(t, "f", {strict}),
+                    Catch::Contains("join 'd': key '9' of f data row 2 (table 'f' line 4) has no match in table 'd'"));
+}
+
 TEST_CASE("left join: unmatched rows contribute zeros and are counted", "[integration]") {
   const auto t = tables({{"orders", kOrders}, {"customers", kCustomers}});
   const auto rows = integration::join(t, "orders", {{"customers", "c", join_kind::left, {{"customer", "key"}}}});

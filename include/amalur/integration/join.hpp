@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -154,6 +155,15 @@ inline left_side left_of(const integrated_rows& out, const join_spec& j, const s
   return left;
 }
 
+/// The error of a target row that finds no match under "unmatched": "error".
+[[noreturn]] inline void fail_unmatched(const integrated_rows& out, const join_spec& j, const std::string& alias,
+                                        const left_side& left, index_t i) {
+  const index_t row = out.rows_of(out.base)[static_cast<std::size_t>(i)];
+  amalur::detail::fail<value_error>("join '", alias, "': key '", left.shown(i), "' of ", out.base, " data row ", row, " (",
+                                    out.table_of(out.base).where(row), ") has no match in table '", j.table,
+                                    "' (\"unmatched\": \"error\")");
+}
+
 /// Walks the target rows of `out` and applies one join: `matches(i, keep)`
 /// calls keep(right row) for each match of target row i and returns how many
 /// it found; unmatched rows follow the join's kind and policy. `right_rows`
@@ -161,15 +171,20 @@ inline left_side left_of(const integrated_rows& out, const join_spec& j, const s
 template <class Matches>
 void apply_join(integrated_rows& out, const join_spec& j, const std::string& alias, const io::table* right,
                 const left_side& left, Matches&& matches) {
-  std::map<std::string, std::vector<index_t>> next;
-  for (const auto& a : out.aliases) next[a].reserve(static_cast<std::size_t>(out.rows));
+  // The aliases' rows, looked up once (not per target row).
+  std::vector<const std::vector<index_t>*> before;
+  std::vector<std::vector<index_t>> next(out.aliases.size());
+  for (std::size_t a = 0; a < out.aliases.size(); ++a) {
+    before.push_back(&out.row_of[out.aliases[a]]);
+    next[a].reserve(static_cast<std::size_t>(out.rows));
+  }
   std::vector<index_t> joined;
   joined.reserve(static_cast<std::size_t>(out.rows));
   std::vector<char> right_used(right ? static_cast<std::size_t>(right->rows) : 0, 0);
   index_t unmatched = 0, matched_rows = 0;
   for (index_t i = 0; i < out.rows; ++i) {
     auto keep = [&](index_t right_row) {
-      for (const auto& a : out.aliases) next[a].push_back(out.row_of[a][static_cast<std::size_t>(i)]);
+      for (std::size_t a = 0; a < next.size(); ++a) next[a].push_back((*before[a])[static_cast<std::size_t>(i)]);
       joined.push_back(right_row);
       if (right && right_row != none) right_used[static_cast<std::size_t>(right_row)] = 1;
     };
@@ -179,28 +194,54 @@ void apply_join(integrated_rows& out, const join_spec& j, const std::string& ali
     }
     ++unmatched;
     // The policy holds for every join kind: "error" fails an inner join too.
-    if (j.unmatched == unmatched_policy::error)
-    {
-      const index_t row = out.rows_of(out.base)[static_cast<std::size_t>(i)];
-      amalur::detail::fail<value_error>("join '", alias, "': key '", left.shown(i), "' of ", out.base, " data row ", row,
-                                        " (", out.table_of(out.base).where(row), ") has no match in table '", j.table,
-                                        "' (\"unmatched\": \"error\")");
-    }
+    if (j.unmatched == unmatched_policy::error) fail_unmatched(out, j, alias, left, i);
     if (j.kind == join_kind::inner || j.unmatched == unmatched_policy::drop) continue;
     keep(none);
   }
   if (j.kind == join_kind::full && right)
     for (index_t r = 0; r < right->rows; ++r)
       if (!right_used[static_cast<std::size_t>(r)]) {
-        for (const auto& a : out.aliases) next[a].push_back(none);
+        for (auto& rows : next) rows.push_back(none);
         joined.push_back(r);
       }
   out.rows = static_cast<index_t>(joined.size());
-  out.row_of = std::move(next);
-  out.row_of[alias] = std::move(joined);
+  std::map<std::string, std::vector<index_t>> rows;
+  for (std::size_t a = 0; a < next.size(); ++a) rows[out.aliases[a]] = std::move(next[a]);
+  rows[alias] = std::move(joined);
+  out.row_of = std::move(rows);
   out.aliases.push_back(alias);
   out.unmatched[alias] = unmatched;
   out.matched[alias] = matched_rows;
+}
+
+/// Applies a join whose keys are unique on the right: `joined[i]` is the
+/// right row target row i takes (none: unmatched). As apply_join does, but
+/// when no target row is dropped (and the join is not full) the other
+/// aliases' rows stay as they are, with no copy.
+inline void apply_unique_join(integrated_rows& out, const join_spec& j, const std::string& alias, const io::table& right,
+                              const left_side& left, std::vector<index_t> joined) {
+  index_t unmatched = 0;
+  for (std::size_t i = 0; i < joined.size(); ++i)
+    if (joined[i] == none) {
+      if (j.unmatched == unmatched_policy::error) fail_unmatched(out, j, alias, left, static_cast<index_t>(i));
+      ++unmatched;
+    }
+  const bool drops = unmatched > 0 && (j.kind == join_kind::inner || j.unmatched == unmatched_policy::drop);
+  if (drops || j.kind == join_kind::full) {
+    apply_join(out, j, alias, &right, left, [&](index_t i, auto& keep) -> index_t {
+      const index_t r = joined[static_cast<std::size_t>(i)];
+      if (r == none) return 0;
+      keep(r);
+      return 1;
+    });
+    return;
+  }
+  for (auto it = out.row_of.begin(); it != out.row_of.end();)  // as apply_join: the aliases' rows only
+    it = std::find(out.aliases.begin(), out.aliases.end(), it->first) == out.aliases.end() ? out.row_of.erase(it) : std::next(it);
+  out.unmatched[alias] = unmatched;
+  out.matched[alias] = out.rows - unmatched;
+  out.row_of[alias] = std::move(joined);
+  out.aliases.push_back(alias);
 }
 }  // namespace detail
 
@@ -259,6 +300,93 @@ void index_right(Index& index, const std::vector<const io::column*>& right_cols,
 }
 }  // namespace detail
 
+namespace detail {
+/// The duplicate-key error of right row `r` (the join is not many-to-many).
+[[noreturn]] inline void fail_duplicate(const std::vector<const io::column*>& right_cols, index_t r, const join_spec& j,
+                                        const std::string& alias) {
+  amalur::detail::fail<value_error>("join '", alias, "': table '", j.table, "' key column '", j.on[0].second,
+                                    "' is not unique (first repeated value '", right_cols[0]->text_at(r),
+                                    "'); declare \"many_to_many\": true if intended");
+}
+
+/// The right row of each target row for a one-column text key: the right
+/// table's rows by level (a duplicate is an error), then each distinct left
+/// level looked up once, so each target row costs a code and a vector read.
+inline std::vector<index_t> text_matches(const left_side& left, const io::column& rc, index_t right_rows,
+                                         const std::vector<const io::column*>& right_cols, const join_spec& j,
+                                         const std::string& alias) {
+  std::unordered_map<std::string_view, index_t> row_of_level;
+  row_of_level.reserve(static_cast<std::size_t>(right_rows));
+  for (index_t r = 0; r < right_rows; ++r) {
+    if (rc.is_missing(r)) continue;
+    const std::string& level = rc.levels[static_cast<std::size_t>(rc.codes[static_cast<std::size_t>(r)])];
+    if (!row_of_level.try_emplace(level, r).second) fail_duplicate(right_cols, r, j, alias);
+  }
+  const io::column& lc = *left.columns[0];
+  std::vector<index_t> row_of_code(lc.levels.size(), none);
+  for (std::size_t code = 0; code < lc.levels.size(); ++code) {
+    const auto it = row_of_level.find(lc.levels[code]);
+    if (it != row_of_level.end()) row_of_code[code] = it->second;
+  }
+  const std::vector<index_t>& rows = *left.rows[0];
+  std::vector<index_t> joined(rows.size(), none);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const index_t lr = rows[i];
+    if (lr == none || lc.is_missing(lr)) continue;
+    joined[i] = row_of_code[static_cast<std::size_t>(lc.codes[static_cast<std::size_t>(lr)])];
+  }
+  return joined;
+}
+
+/// The right row of each target row for a one-column integer key (both
+/// columns with exact integers): a vector over the right keys' range when
+/// it is dense, else a hash map.
+inline std::vector<index_t> integer_matches(const left_side& left, const io::column& rc, index_t right_rows,
+                                            const std::vector<const io::column*>& right_cols, const join_spec& j,
+                                            const std::string& alias) {
+  std::unordered_map<std::int64_t, index_t> row_of_key;
+  row_of_key.reserve(static_cast<std::size_t>(right_rows));
+  std::int64_t lo = 0, hi = -1;
+  for (index_t r = 0; r < right_rows; ++r) {
+    if (rc.is_missing(r)) continue;
+    const std::int64_t key = rc.integers[static_cast<std::size_t>(r)];
+    if (!row_of_key.try_emplace(key, r).second) fail_duplicate(right_cols, r, j, alias);
+    if (hi < lo) lo = hi = key;
+    lo = std::min(lo, key);
+    hi = std::max(hi, key);
+  }
+  // Dense: the range (in unsigned arithmetic: no overflow) within a few times the keys.
+  const auto span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+  const bool dense = hi >= lo && span < 4 * static_cast<std::uint64_t>(row_of_key.size()) + 1024;
+  std::vector<index_t> by_offset(dense ? static_cast<std::size_t>(span) + 1 : 0, none);
+  if (dense)
+    for (const auto& [key, r] : row_of_key)
+      by_offset[static_cast<std::size_t>(static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(lo))] = r;
+  const io::column& lc = *left.columns[0];
+  const std::vector<index_t>& rows = *left.rows[0];
+  std::vector<index_t> joined(rows.size(), none);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const index_t lr = rows[i];
+    if (lr == none || lc.is_missing(lr)) continue;
+    const std::int64_t key = lc.integers[static_cast<std::size_t>(lr)];
+    if (dense) {
+      if (key >= lo && key <= hi)
+        joined[i] = by_offset[static_cast<std::size_t>(static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(lo))];
+    } else {
+      const auto it = row_of_key.find(key);
+      if (it != row_of_key.end()) joined[i] = it->second;
+    }
+  }
+  return joined;
+}
+
+/// Whether a column's integer keys can be compared as int64: an integer
+/// column that kept its exact values (as its text is, when printed).
+inline bool exact_integers(const io::column& c) {
+  return c.kind == io::column_kind::integer && c.integers.size() == c.missing.size();
+}
+}  // namespace detail
+
 /// Joins one table onto the rows integrated so far.
 inline void join_one(integrated_rows& out, const io::table& right, const join_spec& j) {
   const std::string alias = j.alias.empty() ? j.table : j.alias;
@@ -270,16 +398,39 @@ inline void join_one(integrated_rows& out, const io::table& right, const join_sp
     kinds.push_back(io::name_of(c->kind));
   }
   const auto right_cols = detail::right_keys(right, j, alias, numeric, left.names, kinds);
-  std::unordered_map<std::string, std::vector<index_t>> index;
-  detail::index_right(index, right_cols, right.rows, j, alias, [](const std::string& key) { return key; });
-  detail::apply_join(out, j, alias, &right, left, [&](index_t i, auto& keep) -> index_t {
-    bool missing = false;
-    const std::string key = left.key(i, missing);
-    const auto found = missing ? index.end() : index.find(key);
-    if (found == index.end()) return 0;
-    for (index_t r : found->second) keep(r);
-    return static_cast<index_t>(found->second.size());
-  });
+  // Keys match when their texts do (so integer 12 matches real 12.0). One
+  // text or exact-integer key on both sides: each distinct key is mapped
+  // once. Other keys go through their texts; many-to-many through lists.
+  const bool single = !j.many_to_many && right_cols.size() == 1;
+  if (single && left.columns[0]->kind == io::column_kind::text && right_cols[0]->kind == io::column_kind::text) {
+    detail::apply_unique_join(out, j, alias, right, left,
+                              detail::text_matches(left, *right_cols[0], right.rows, right_cols, j, alias));
+  } else if (single && detail::exact_integers(*left.columns[0]) && detail::exact_integers(*right_cols[0])) {
+    detail::apply_unique_join(out, j, alias, right, left,
+                              detail::integer_matches(left, *right_cols[0], right.rows, right_cols, j, alias));
+  } else {
+    std::unordered_map<std::string, std::vector<index_t>> index;
+    detail::index_right(index, right_cols, right.rows, j, alias, [](const std::string& key) { return key; });
+    if (j.many_to_many) {
+      detail::apply_join(out, j, alias, &right, left, [&](index_t i, auto& keep) -> index_t {
+        bool missing = false;
+        const std::string key = left.key(i, missing);
+        const auto found = missing ? index.end() : index.find(key);
+        if (found == index.end()) return 0;
+        for (index_t r : found->second) keep(r);
+        return static_cast<index_t>(found->second.size());
+      });
+    } else {
+      std::vector<index_t> joined(static_cast<std::size_t>(out.rows), none);
+      for (index_t i = 0; i < out.rows; ++i) {
+        bool missing = false;
+        const std::string key = left.key(i, missing);
+        const auto found = missing ? index.end() : index.find(key);
+        if (found != index.end()) joined[static_cast<std::size_t>(i)] = found->second.front();
+      }
+      detail::apply_unique_join(out, j, alias, right, left, std::move(joined));
+    }
+  }
   out.tables[alias] = &right;
 }
 

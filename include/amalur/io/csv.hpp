@@ -7,20 +7,29 @@
 // infinities, no overflow), else text. Only an empty field is missing; "NA"
 // is text. Errors name the table, the file, the 1-based line and the column.
 //
-// Our own reader rather than libcsv (which copies every field): fields are
-// spans into the one buffer, numbers are parsed once with std::from_chars,
-// text columns are dictionary-encoded with views into the buffer, so memory
-// grows with the file, not with the number of distinct values.
+// Our own reader rather than libcsv (which copies every field), built to run
+// near memory speed: one pass over the bytes, which are never modified or
+// copied (a field with doubled quotes, the rare case, is unescaped into a
+// side store). Each field goes straight into its column: a column is typed
+// speculatively (integer, until a field says real, until one says text), and
+// only the rows before a demotion are parsed again, in one extra pass at the
+// end when any needs it. Text columns are dictionary-encoded through an
+// open-addressing table of views into the buffer.
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <deque>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "amalur/io/files.hpp"
 #include "amalur/io/table.hpp"
@@ -54,12 +63,26 @@ inline std::size_t invalid_utf8(std::string_view s) {
 
 }  // namespace detail
 
-/// A field's text as an integer (int64, the whole field), if it is one.
+/// A field's text as an integer (int64, the whole field), if it is one:
+/// an optional '+', then what std::from_chars reads ('-', digits).
 inline bool parse_integer(std::string_view s, std::int64_t& v) {
   if (s.empty()) return false;
   const char* first = s.data() + (s[0] == '+' && s.size() > 1 ? 1 : 0);
-  const auto [p, ec] = std::from_chars(first, s.data() + s.size(), v);
-  return ec == std::errc() && p == s.data() + s.size();
+  const char* const last = s.data() + s.size();
+  const bool negative = *first == '-';
+  const char* digits = first + (negative ? 1 : 0);
+  if (digits < last && last - digits <= 18) {  // up to 18 digits cannot overflow: no checks per digit
+    std::uint64_t u = 0;
+    for (const char* q = digits; q < last; ++q) {
+      const auto d = static_cast<unsigned>(*q - '0');
+      if (d > 9) return false;
+      u = 10 * u + d;
+    }
+    v = negative ? -static_cast<std::int64_t>(u) : static_cast<std::int64_t>(u);
+    return true;
+  }
+  const auto [p, ec] = std::from_chars(first, last, v);
+  return ec == std::errc() && p == last;
 }
 
 /// A field's text as a finite decimal number (the whole field), if it is one:
@@ -74,153 +97,558 @@ inline bool parse_real(std::string_view s, double& v) {
   return ec == std::errc() && p == s.data() + s.size() && std::isfinite(v);
 }
 
-/// Parses CSV text (with a header row) into a table; `file` names the
-/// source in messages (the table's name when empty).
-inline table parse_csv(std::string text, const std::string& name = "table", const std::string& file = "") {
-  const std::string where = "table '" + name + "'" + (file.empty() ? std::string() : " (" + file + ")");
-  auto fail_at = [&](std::int64_t line, const auto&... parts) {
-    amalur::detail::fail<value_error>(where, " line ", line, ": ", parts...);
-  };
-  std::size_t at = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;  // a UTF-8 byte-order mark
-  auto check_utf8 = [&](std::string_view field, std::int64_t line, std::size_t column, const std::vector<std::string>& names) {
-    const std::size_t bad = detail::invalid_utf8(field);
-    if (bad == std::string_view::npos) return;
-    const auto byte = static_cast<unsigned char>(field[bad]);
-    fail_at(line, "column ", column < names.size() ? "'" + names[column] + "'" : std::to_string(column + 1), ": byte 0x",
-            "0123456789abcdef"[byte >> 4], "0123456789abcdef"[byte & 0xf], " is not UTF-8; save the file as UTF-8");
-  };
+namespace detail {
 
-  // Pass 1: split into records of fields. Unquoted fields are views into
-  // `text`; quoted ones are unescaped in place (the text only shrinks).
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string_view>> fields;  // per column, per record
-  table t;
-  t.name = name;
-  std::int64_t line = 1;
-  std::vector<std::string_view> record;
-  const std::size_t end = text.size();
-  char* base = text.data();
-  while (at < end) {
-    const std::int64_t record_line = line;
-    record.clear();
-    bool blank = true;
+/// 64-bit hash of short byte strings (a multiply-xorshift per 8-byte word;
+/// the tail read as two overlapping loads, never past the end).
+inline std::uint64_t hash_bytes(const char* p, std::size_t n) {
+  constexpr std::uint64_t k1 = 0x9e3779b97f4a7c15ull, k2 = 0xbf58476d1ce4e5b9ull;
+  auto load = [](const char* q, std::size_t bytes) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, q, bytes);
+    return w;
+  };
+  auto mix = [](std::uint64_t h) { return (h ^ (h >> 31)) * k2; };
+  std::uint64_t h = (n + 1) * k1;
+  for (; n >= 8; n -= 8, p += 8) h = mix((h ^ load(p, 8)) * k1);
+  std::uint64_t w = 0;
+  if (n >= 4)
+    w = load(p, 4) << 32 | load(p + n - 4, 4);
+  else if (n > 0)
+    w = std::uint64_t(static_cast<unsigned char>(p[0])) << 16 | std::uint64_t(static_cast<unsigned char>(p[n >> 1])) << 8 |
+        static_cast<unsigned char>(p[n - 1]);
+  h = mix((h ^ w) * k1);
+  return h ^ (h >> 29);
+}
+
+/// Whether two strings of `n` bytes are equal: overlapping word loads for
+/// short keys (most levels), so no call to memcmp.
+inline bool equal_bytes(const char* a, const char* b, std::size_t n) {
+  auto load8 = [](const char* q) {
+    std::uint64_t w;
+    std::memcpy(&w, q, 8);
+    return w;
+  };
+  auto load4 = [](const char* q) {
+    std::uint32_t w;
+    std::memcpy(&w, q, 4);
+    return w;
+  };
+  if (n >= 8) {
+    for (; n > 8; n -= 8, a += 8, b += 8)
+      if (load8(a) != load8(b)) return false;
+    return load8(a + n - 8) == load8(b + n - 8);
+  }
+  if (n >= 4) return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+  for (std::size_t k = 0; k < n; ++k)
+    if (a[k] != b[k]) return false;
+  return true;
+}
+inline bool equal_bytes(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && equal_bytes(a.data(), b.data(), a.size());
+}
+
+/// Distinct strings to dense codes, first seen first: an open-addressing
+/// table (power-of-two size, linear probes, at most a third full). A slot
+/// holds a key of up to 8 bytes itself (most levels: codes, states,
+/// airports), so a lookup reads no other memory; a longer key's slot holds
+/// its hash, and the bytes are compared with the level (a view the caller
+/// keeps alive).
+class text_dictionary {
+ public:
+  /// The code of `s`, a new one when unseen.
+  std::int32_t intern(std::string_view s) {
+    const std::size_t n = s.size();
+    const std::uint64_t word = n <= 8 ? pack(s.data(), n) : hash_bytes(s.data(), n);
+    for (std::size_t i = slot_of(word, n);; i = (i + 1) & mask_) {
+      const slot& e = slots_[i];
+      if (e.code < 0) return insert(i, s, word);
+      if (e.word == word && e.size == n && (n <= 8 || equal_bytes(levels_[static_cast<std::size_t>(e.code)], s)))
+        return e.code;
+    }
+  }
+  const std::vector<std::string_view>& levels() const { return levels_; }
+
+ private:
+  struct slot {
+    std::uint64_t word = 0;  // the key's bytes (up to 8), else its hash
+    std::uint32_t size = 0;
+    std::int32_t code = -1;  // -1: empty
+  };
+  /// Up to 8 bytes as one word; with the size, a different word per key.
+  static std::uint64_t pack(const char* p, std::size_t n) {
+    auto load4 = [](const char* q) {
+      std::uint32_t w;
+      std::memcpy(&w, q, 4);
+      return std::uint64_t(w);
+    };
+    if (n >= 4) return load4(p) | load4(p + n - 4) << 32;
+    if (n == 0) return 0;
+    return std::uint64_t(static_cast<unsigned char>(p[0])) | std::uint64_t(static_cast<unsigned char>(p[n >> 1])) << 8 |
+           std::uint64_t(static_cast<unsigned char>(p[n - 1])) << 16;
+  }
+  std::size_t slot_of(std::uint64_t word, std::size_t n) const {
+    std::uint64_t h = word;
+    if (n <= 8) {  // mix the packed bytes; a long key's word is a hash already
+      h = (h ^ (n * 0x9e3779b97f4a7c15ull)) * 0xbf58476d1ce4e5b9ull;
+      h ^= h >> 31;
+      h *= 0x94d049bb133111ebull;
+    }
+    return static_cast<std::size_t>(h >> shift_);  // the top bits
+  }
+  std::int32_t insert(std::size_t i, std::string_view s, std::uint64_t word) {
+    const auto code = static_cast<std::int32_t>(levels_.size());
+    levels_.push_back(s);
+    slots_[i] = {word, static_cast<std::uint32_t>(s.size()), code};
+    if (3 * levels_.size() > slots_.size()) grow();
+    return code;
+  }
+  void grow() {
+    std::vector<slot> old(2 * slots_.size());
+    old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    --shift_;
+    for (const slot& e : old)
+      if (e.code >= 0) {
+        std::size_t i = slot_of(e.word, e.size);
+        while (slots_[i].code >= 0) i = (i + 1) & mask_;
+        slots_[i] = e;
+      }
+  }
+
+  std::vector<slot> slots_ = std::vector<slot>(64);
+  std::size_t mask_ = 63;
+  unsigned shift_ = 64 - 6;
+  std::vector<std::string_view> levels_;
+};
+
+/// Where the bytes that end or mark an unquoted field are (',', '\n',
+/// '\r', and bytes >= 0x80, which call for the UTF-8 check): a bitmap of 64
+/// bytes at a time, so finding a field's end is a shift and a bit count
+/// instead of a byte loop (SSE2 where there is one, else 8-byte words).
+struct special_bytes {
+  special_bytes(const char* text, std::size_t size) : p(text), end(size), base(size + 64) {}
+
+  const char* p;
+  std::size_t end;
+  std::size_t base;        // the block's first byte (past the end: none loaded yet)
+  std::uint64_t bits = 0;  // bit i: byte base + i is special (or the end)
+
+  /// The first special byte at or after `at`, or `end`.
+  std::size_t next(std::size_t at) {
+    for (;;) {
+      if (at - base >= 64) load(at);  // also when at < base (unsigned)
+      const std::uint64_t m = bits >> (at - base);
+      if (m) return at + static_cast<std::size_t>(__builtin_ctzll(m));
+      at = base + 64;
+    }
+  }
+
+ private:
+  void load(std::size_t at) {
+    base = at;
+    const std::size_t n = std::min<std::size_t>(64, end - at);
+    if (n == 64) {
+      bits = mask(p + at);
+      return;
+    }
+    char tail[64] = {};  // the last bytes, padded; the end is marked special
+    std::memcpy(tail, p + at, n);
+    bits = (mask(tail) & ((std::uint64_t(1) << n) - 1)) | std::uint64_t(1) << n;
+  }
+  static std::uint64_t mask(const char* q) {
+    std::uint64_t m = 0;
+#if defined(__SSE2__)
+    const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    for (int k = 0; k < 4; ++k) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16 * k));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, lf)), _mm_cmpeq_epi8(v, cr));
+      const auto bits16 = static_cast<unsigned>(_mm_movemask_epi8(hit) | _mm_movemask_epi8(v));  // v: bytes >= 0x80
+      m |= std::uint64_t(bits16) << (16 * k);
+    }
+#else
+    constexpr std::uint64_t ones = 0x0101010101010101ull, low7 = 0x7f7f7f7f7f7f7f7full, highs = ~low7;
+    auto zero_bytes = [](std::uint64_t x) { return ~(((x & low7) + low7) | x) & highs; };  // exact, per byte
+    for (int k = 0; k < 8; ++k) {
+      std::uint64_t w;
+      std::memcpy(&w, q + 8 * k, 8);
+      const std::uint64_t hits =
+          zero_bytes(w ^ (ones * ',')) | zero_bytes(w ^ (ones * '\n')) | zero_bytes(w ^ (ones * '\r')) | (w & highs);
+      m |= ((hits >> 7) * 0x0102040810204080ull >> 56) << (8 * k);  // one bit per byte
+    }
+#endif
+    return m;
+  }
+};
+
+/// Splits CSV text into records of fields (views into the text, or into a
+/// side store for fields with doubled quotes), counting lines and checking
+/// quotes; the caller checks and keeps the fields.
+class csv_splitter {
+ public:
+  csv_splitter(std::string_view text, std::string where) : p_(text.data()), end_(text.size()), where_(std::move(where)) {
+    if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) at_ = 3;  // a UTF-8 byte-order mark
+  }
+
+  template <class... Parts>
+  [[noreturn]] void fail_at(std::int64_t line, const Parts&... parts) const {
+    amalur::detail::fail<value_error>(where_, " line ", line, ": ", parts...);
+  }
+
+  /// The next record (blank lines included: see blank()); false at the end.
+  /// The scan works on locals: stores through `char` could alias the members.
+  bool next() {
+    if (at_ >= end_) return false;
+    const char* const p = p_;
+    const std::size_t end = end_;
+    std::size_t at = at_, count = 0;
+    special_bytes specials = specials_;
+    bool blank = true, high = false;
+    record_line_ = line_;
     for (;;) {  // one field
-      std::size_t begin = at, size = 0;
-      if (at < end && text[at] == '"') {
-        const std::int64_t opened = line;
-        std::size_t write = ++at;
-        begin = write;
-        for (;;) {
-          if (at >= end) fail_at(opened, "a quoted field opened here is never closed");
-          const char c = text[at++];
-          if (c == '"') {
-            if (at < end && text[at] == '"') {
-              base[write++] = '"';
-              ++at;
-              continue;
-            }
-            break;
-          }
-          if (c == '\n') ++line;
-          base[write++] = c;
-        }
-        size = write - begin;
-        if (at < end && text[at] != ',' && text[at] != '\n' && text[at] != '\r')
-          fail_at(line, "text after the closing quote of a field");
+      std::string_view field;
+      if (at < end && p[at] == '"') {
+        at_ = at;
+        field = quoted(high);
+        at = at_;
         blank = false;
       } else {
-        while (at < end && text[at] != ',' && text[at] != '\n' && !(text[at] == '\r' && at + 1 < end && text[at + 1] == '\n') &&
-               !(text[at] == '\r' && at + 1 == end))
-          ++at;
-        size = at - begin;
-        if (size) blank = false;
+        const std::size_t begin = at;
+        at = unquoted(p, at, end, specials, high);
+        field = std::string_view(p + begin, at - begin);
+        if (at > begin) blank = false;
       }
-      record.emplace_back(base + begin, size);
-      if (at < end && text[at] == ',') {
+      if (count == record_.size()) record_.resize(2 * count + 8);
+      record_[count++] = field;
+      if (at < end && p[at] == ',') {
         ++at;
         blank = false;
         continue;
       }
-      if (at < end && text[at] == '\r') ++at;
-      if (at < end && text[at] == '\n') ++at;
-      ++line;
+      if (at < end && p[at] == '\r') ++at;
+      if (at < end && p[at] == '\n') ++at;
       break;
     }
-    if (blank) continue;  // an empty line
-    for (std::size_t k = 0; k < record.size(); ++k) check_utf8(record[k], record_line, k, header);
-    if (header.empty()) {
-      std::unordered_set<std::string_view> seen;
-      for (std::size_t k = 0; k < record.size(); ++k) {
-        if (!seen.insert(record[k]).second)
-          fail_at(record_line, "the header names column '", std::string(record[k]), "' twice");
-        header.emplace_back(record[k]);
-      }
-      fields.resize(header.size());
-      continue;
-    }
-    if (record.size() != header.size())
-      fail_at(record_line, "a record has ", record.size(), " fields but the header has ", header.size(),
-              record.size() > header.size() ? " (more fields than columns)" : "");
-    for (std::size_t k = 0; k < record.size(); ++k) fields[k].push_back(record[k]);
-    t.lines.push_back(record_line);
+    at_ = at;
+    specials_ = specials;
+    ++line_;
+    fields_ = count;
+    blank_ = blank;
+    high_ = high;
+    return true;
   }
-  if (header.empty()) amalur::detail::fail<value_error>(where, " is empty: no header row");
-  t.rows = static_cast<index_t>(t.lines.size());
-  t.source = file;
 
-  // Pass 2, per column: integer, else real, else text (dictionary-encoded).
-  for (std::size_t k = 0; k < header.size(); ++k) {
-    column c;
-    c.name = header[k];
-    const auto& f = fields[k];
-    c.missing.resize(f.size());
-    bool integer = true, real = true;
-    for (std::size_t r = 0; r < f.size() && (integer || real); ++r) {
-      if (f[r].empty()) continue;
-      std::int64_t i = 0;
-      double d = 0;
-      if (integer && !parse_integer(f[r], i)) integer = false;
-      if (!integer && !parse_real(f[r], d)) real = false;
+  /// The fields of the record.
+  struct fields {
+    const std::string_view* data;
+    std::size_t count;
+    std::size_t size() const { return count; }
+    std::string_view operator[](std::size_t k) const { return data[k]; }
+    const std::string_view* begin() const { return data; }
+    const std::string_view* end() const { return data + count; }
+  };
+  fields record() const { return {record_.data(), fields_}; }
+  const std::string& where() const { return where_; }
+  std::int64_t record_line() const { return record_line_; }
+  /// One empty unquoted field and no comma: an empty line, which is skipped.
+  bool blank() const { return blank_; }
+  /// Whether the record has a byte >= 0x80 (only such records need the UTF-8 check).
+  bool high() const { return high_; }
+  /// Where the next record starts, and its line: to come back there.
+  std::size_t position() const { return at_; }
+  std::int64_t line() const { return line_; }
+  void rewind(std::size_t at, std::int64_t line) {
+    at_ = at;
+    line_ = line;
+  }
+
+ private:
+  /// The end of the unquoted field at `at`: a ',', a '\n', a '\r' before
+  /// '\n' or the end (a lone '\r' is text), or the end.
+  static std::size_t unquoted(const char* p, std::size_t at, std::size_t end, special_bytes& specials, bool& high) {
+    for (;; ++at) {
+      at = specials.next(at);
+      if (at >= end) return end;
+      const auto c = static_cast<unsigned char>(p[at]);
+      if (c >= 0x80)
+        high = true;
+      else if (c != '\r' || at + 1 == end || p[at + 1] == '\n')
+        return at;
     }
-    if (integer || real) {
-      c.kind = integer ? column_kind::integer : column_kind::real;
-      c.values.resize(f.size());
-      if (integer) c.integers.resize(f.size());
-      for (std::size_t r = 0; r < f.size(); ++r) {
-        c.missing[r] = f[r].empty();
-        if (f[r].empty()) continue;
-        if (integer) {
-          parse_integer(f[r], c.integers[r]);
-          c.values[r] = static_cast<double>(c.integers[r]);
-        } else {
-          parse_real(f[r], c.values[r]);
-        }
-      }
-    } else {
-      c.kind = column_kind::text;
-      c.codes.resize(f.size());
-      std::unordered_map<std::string_view, std::int32_t> dictionary;
-      for (std::size_t r = 0; r < f.size(); ++r) {
-        c.missing[r] = f[r].empty();
-        if (f[r].empty()) {
-          c.codes[r] = -1;
+  }
+  /// A quoted field from its opening quote: a view between the quotes, or
+  /// the unescaped text in the side store when it has doubled quotes.
+  std::string_view quoted(bool& high) {
+    const std::int64_t opened = line_;
+    const std::size_t begin = ++at_;
+    auto next_quote = [&]() {
+      const void* q = std::memchr(p_ + at_, '"', end_ - at_);
+      if (!q) fail_at(opened, "a quoted field opened here is never closed");
+      return static_cast<std::size_t>(static_cast<const char*>(q) - p_);
+    };
+    std::size_t close = next_quote();
+    std::string_view field(p_ + begin, close - begin);
+    if (close + 1 < end_ && p_[close + 1] == '"') {  // doubled quotes: unescape
+      std::string& s = unescaped_.emplace_back(field);
+      for (;;) {
+        at_ = close + 1;
+        if (at_ < end_ && p_[at_] == '"') {
+          s += '"';
+          ++at_;
+          close = next_quote();
+          s.append(p_ + at_, close - at_);
           continue;
         }
-        const auto [it, fresh] = dictionary.try_emplace(f[r], static_cast<std::int32_t>(c.levels.size()));
-        if (fresh) c.levels.emplace_back(f[r]);
-        c.codes[r] = it->second;
+        break;
+      }
+      field = s;
+    }
+    at_ = close + 1;
+    for (std::size_t k = begin; k < close; ++k) {  // lines inside the quotes; bytes for the UTF-8 check
+      const auto c = static_cast<unsigned char>(p_[k]);
+      line_ += c == '\n';
+      high = high || c >= 0x80;
+    }
+    if (at_ < end_ && p_[at_] != ',' && p_[at_] != '\n' && p_[at_] != '\r')
+      fail_at(line_, "text after the closing quote of a field");
+    return field;
+  }
+
+  const char* p_;
+  std::size_t at_ = 0, end_;
+  std::string where_;
+  std::int64_t line_ = 1, record_line_ = 1;
+  special_bytes specials_{p_, end_};
+  std::vector<std::string_view> record_;  // the fields, [0, fields_)
+  std::size_t fields_ = 0;
+  bool blank_ = true, high_ = false;
+  std::deque<std::string> unescaped_;  // stable: views into it live until the table is built
+};
+
+/// One column while reading: typed speculatively. It starts as integer; a
+/// field that is not one demotes it to real (or text), a field that is not
+/// real demotes it to text. Rows read before a demotion keep their old form
+/// until `redo` rows are read again (integers become reals in place unless a
+/// "-0" needs its sign).
+struct column_builder {
+  column_kind kind = column_kind::integer;
+  std::size_t redo = 0;  // rows [0, redo) must be read again in the final kind
+  bool negative_zero = false;
+  std::vector<std::int64_t> integers;
+  std::vector<double> values;
+  std::vector<std::int32_t> codes;
+  std::vector<char> missing;
+  text_dictionary dictionary;  // text from row `redo` on
+  std::string_view last;        // the last text field and its code: sorted or
+  std::int32_t last_code = -1;  // repeated values (dates) skip the lookup
+
+  void reserve(std::size_t rows) {
+    missing.reserve(rows);
+    if (kind == column_kind::integer) integers.reserve(rows);
+    if (kind == column_kind::real) values.reserve(rows);
+    if (kind == column_kind::text) codes.reserve(rows);
+  }
+
+  /// Adds the next row's field; the common case (it fits the kind) inline.
+  void add(std::string_view f) {
+    missing.push_back(f.empty());
+    switch (kind) {
+      case column_kind::integer: {
+        std::int64_t v = 0;
+        if (f.empty() || parse_integer(f, v)) {
+          integers.push_back(v);
+          if (v == 0 && f.find('-') != std::string_view::npos) negative_zero = true;
+          return;
+        }
+        break;
+      }
+      case column_kind::real: {
+        double d = 0;
+        if (f.empty() || parse_real(f, d)) {
+          values.push_back(d);
+          return;
+        }
+        break;
+      }
+      case column_kind::text:
+        if (f.empty()) {
+          codes.push_back(-1);
+        } else {
+          if (!equal_bytes(f, last)) {  // sorted or repeated values skip the lookup
+            last = f;
+            last_code = dictionary.intern(f);
+          }
+          codes.push_back(last_code);
+        }
+        return;
+    }
+    demote(f);
+  }
+
+  /// `f` does not fit the kind: real (if it is a number) or text from this row on.
+#if defined(__GNUC__)
+  __attribute__((noinline))
+#endif
+  void demote(std::string_view f) {
+    const std::size_t row = missing.size() - 1;
+    double d = 0;
+    if (kind == column_kind::integer) {
+      to_real(row);
+      if (parse_real(f, d)) {
+        values.push_back(d);
+        return;
       }
     }
-    std::vector<std::string_view>().swap(fields[k]);  // this column's spans are done
-    t.columns.push_back(std::move(c));
+    to_text(row);
+    last = f;
+    last_code = dictionary.intern(f);
+    codes.push_back(last_code);
+  }
+
+  void to_real(std::size_t row) {
+    kind = column_kind::real;
+    if (negative_zero)
+      redo = row;  // "-0" reads as -0.0, its integer as 0
+    values.assign(integers.begin(), integers.end());  // int64 -> double rounds as from_chars does
+    std::vector<std::int64_t>().swap(integers);
+  }
+  void to_text(std::size_t row) {
+    kind = column_kind::text;
+    redo = row;
+    codes.assign(row, -1);
+    std::vector<double>().swap(values);
+    std::vector<std::int64_t>().swap(integers);
+  }
+
+  /// Reads row `row` (before `redo`) again from its field `f`.
+  void reread(std::size_t row, std::string_view f, text_dictionary& prefix) {
+    if (kind == column_kind::real) {
+      values[row] = 0;
+      if (!f.empty()) parse_real(f, values[row]);
+    } else {
+      codes[row] = f.empty() ? -1 : prefix.intern(f);
+    }
+  }
+
+  /// The finished column; `prefix` holds the levels of rows before `redo`
+  /// for a text column, in order (the later levels follow them).
+  column finish(std::string name, const text_dictionary& prefix) {
+    column c;
+    c.name = std::move(name);
+    c.kind = kind;
+    c.missing = std::move(missing);
+    if (kind == column_kind::integer) {
+      c.values.assign(integers.begin(), integers.end());
+      c.integers = std::move(integers);
+    } else if (kind == column_kind::real) {
+      c.values = std::move(values);
+    } else {
+      text_dictionary merged = prefix;  // levels first seen before `redo`, then the others
+      std::vector<std::int32_t> remap;
+      remap.reserve(dictionary.levels().size());
+      for (std::string_view level : dictionary.levels()) remap.push_back(redo ? merged.intern(level) : static_cast<std::int32_t>(remap.size()));
+      for (std::size_t r = redo; r < codes.size(); ++r)
+        if (codes[r] >= 0) codes[r] = remap[static_cast<std::size_t>(codes[r])];
+      const auto& levels = redo ? merged.levels() : dictionary.levels();
+      c.levels.assign(levels.begin(), levels.end());
+      c.codes = std::move(codes);
+    }
+    return c;
+  }
+};
+
+}  // namespace detail
+
+/// Parses CSV text (with a header row) into a table; `file` names the
+/// source in messages (the table's name when empty). The text only needs to
+/// live during the call.
+inline table parse_csv_view(std::string_view text, const std::string& name = "table", const std::string& file = "") {
+  detail::csv_splitter split(text, "table '" + name + "'" + (file.empty() ? std::string() : " (" + file + ")"));
+  std::vector<std::string> header;
+  auto check_utf8 = [&](std::string_view field, std::int64_t line, std::size_t column) {
+    const std::size_t bad = detail::invalid_utf8(field);
+    if (bad == std::string_view::npos) return;
+    const auto byte = static_cast<unsigned char>(field[bad]);
+    split.fail_at(line, "column ", column < header.size() ? "'" + header[column] + "'" : std::to_string(column + 1),
+                  ": byte 0x", "0123456789abcdef"[byte >> 4], "0123456789abcdef"[byte & 0xf],
+                  " is not UTF-8; save the file as UTF-8");
+  };
+  /// The next non-blank record, checked: UTF-8 first, then (after the header) the field count.
+  auto next = [&]() {
+    while (split.next()) {
+      if (split.blank()) continue;
+      const auto record = split.record();
+      if (split.high())
+        for (std::size_t k = 0; k < record.size(); ++k) check_utf8(record[k], split.record_line(), k);
+      if (!header.empty() && record.size() != header.size())
+        split.fail_at(split.record_line(), "a record has ", record.size(), " fields but the header has ", header.size(),
+                      record.size() > header.size() ? " (more fields than columns)" : "");
+      return true;
+    }
+    return false;
+  };
+
+  table t;
+  t.name = name;
+  t.source = file;
+  if (!next()) amalur::detail::fail<value_error>(split.where(), " is empty: no header row");
+  {
+    std::unordered_set<std::string_view> seen;
+    for (std::string_view h : split.record()) {
+      if (!seen.insert(h).second)
+        split.fail_at(split.record_line(), "the header names column '", std::string(h), "' twice");
+      header.emplace_back(h);
+    }
+  }
+  const std::size_t data_at = split.position();
+  const std::int64_t data_line = split.line();
+
+  std::vector<detail::column_builder> columns(header.size());
+  constexpr std::size_t sample = 256;  // rows read before reserving for the rest
+  while (next()) {
+    const auto record = split.record();
+    for (std::size_t k = 0; k < record.size(); ++k) columns[k].add(record[k]);
+    t.lines.push_back(split.record_line());
+    if (t.lines.size() == sample && split.position() > data_at) {
+      const double per_row = static_cast<double>(split.position() - data_at) / sample;
+      const auto rows = static_cast<std::size_t>(static_cast<double>(text.size() - data_at) / per_row * 1.05) + sample;
+      t.lines.reserve(rows);
+      for (auto& c : columns) c.reserve(rows);
+    }
+  }
+  t.rows = static_cast<index_t>(t.lines.size());
+
+  // Rows read before a column's demotion, read again in its final kind.
+  std::size_t redo = 0;
+  for (const auto& c : columns) redo = std::max(redo, c.redo);
+  std::vector<detail::text_dictionary> prefix(columns.size());
+  if (redo > 0) {
+    split.rewind(data_at, data_line);
+    for (std::size_t r = 0; r < redo && next();) {
+      const auto record = split.record();
+      for (std::size_t k = 0; k < record.size(); ++k)
+        if (r < columns[k].redo) columns[k].reread(r, record[k], prefix[k]);
+      ++r;
+    }
+  }
+  for (std::size_t k = 0; k < columns.size(); ++k) {
+    t.columns.push_back(columns[k].finish(header[k], prefix[k]));
+    columns[k] = detail::column_builder();  // its memory, before the next column's copy
   }
   return t;
+}
+
+/// Parses CSV text (with a header row) into a table; `file` names the
+/// source in messages (the table's name when empty).
+inline table parse_csv(const std::string& text, const std::string& name = "table", const std::string& file = "") {
+  return parse_csv_view(text, name, file);
 }
 
 /// Reads a CSV file into a table named `name` (a file_error names the path
 /// and the reason when it cannot be read).
 inline table read_csv(const std::string& path, const std::string& name) {
-  return parse_csv(read_file(path, "CSV file for table '" + name + "'"), name, path);
+  const file_bytes bytes(path, "CSV file for table '" + name + "'");
+  return parse_csv_view(bytes.view(), name, path);
 }
 
 }  // namespace amalur::io

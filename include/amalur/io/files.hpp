@@ -7,15 +7,18 @@
 // so a failed run leaves an existing output byte-identical.
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "amalur/core/error.hpp"
@@ -34,17 +37,83 @@ namespace detail {
 }
 }  // namespace detail
 
-/// The whole file as bytes; `what` names it in errors ("CSV file", "spec").
-inline std::string read_file(const std::string& path, const std::string& what) {
+namespace detail {
+/// Opens `path` for reading; a directory or a file that cannot be opened
+/// is a file_error naming `what` and the path.
+inline int open_for_reading(const std::string& path, const std::string& what) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) detail::fail_file("cannot read " + what, path, "it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) detail::fail_file("cannot open " + what, path, std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) detail::fail_file("cannot read " + what, path, std::strerror(errno));
-  return buffer.str();
+  if (std::filesystem::is_directory(path, ec)) fail_file("cannot read " + what, path, "it is a directory");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail_file("cannot open " + what, path, std::strerror(errno));
+  return fd;
 }
+/// Everything left to read from `fd` (closed here), into a buffer sized
+/// from `size_hint` and grown for pipes and files longer than that.
+inline std::string read_all(int fd, std::size_t size_hint, const std::string& path, const std::string& what) {
+  std::string out(size_hint, '\0');
+  std::size_t size = 0;
+  for (;;) {
+    if (size == out.size()) out.resize(std::max<std::size_t>(2 * out.size(), 1 << 16));
+    const ssize_t n = ::read(fd, out.data() + size, out.size() - size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int code = errno;
+      ::close(fd);
+      fail_file("cannot read " + what, path, std::strerror(code));
+    }
+    if (n == 0) break;
+    size += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(size);
+  return out;
+}
+/// The size of a regular file behind `fd`; 0 for anything else.
+inline std::size_t regular_size(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 ? static_cast<std::size_t>(st.st_size) : 0;
+}
+}  // namespace detail
+
+/// The whole file as bytes; `what` names it in errors ("CSV file", "spec").
+/// One sized read for a regular file (no stream copies).
+inline std::string read_file(const std::string& path, const std::string& what) {
+  const int fd = detail::open_for_reading(path, what);
+  return detail::read_all(fd, detail::regular_size(fd), path, what);
+}
+
+/// A file's bytes for reading once, as fast as the page cache allows: a
+/// regular file is mapped (no copy, no fresh pages to fault in); anything
+/// else (a pipe) is read whole. Errors as read_file. The file must not
+/// shrink while mapped: the bytes are read within the owner's lifetime.
+class file_bytes {
+ public:
+  file_bytes(const std::string& path, const std::string& what) {
+    const int fd = detail::open_for_reading(path, what);
+    const std::size_t size = detail::regular_size(fd);
+    if (size > 0) {
+      void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      if (map != MAP_FAILED) {
+        ::close(fd);
+        map_ = map;
+        size_ = size;
+        return;
+      }
+    }
+    copy_ = detail::read_all(fd, size, path, what);
+  }
+  file_bytes(const file_bytes&) = delete;
+  file_bytes& operator=(const file_bytes&) = delete;
+  ~file_bytes() {
+    if (map_) ::munmap(map_, size_);
+  }
+  std::string_view view() const { return map_ ? std::string_view(static_cast<const char*>(map_), size_) : copy_; }
+
+ private:
+  void* map_ = nullptr;
+  std::size_t size_ = 0;
+  std::string copy_;
+};
 
 /// Writes `content` to `path` atomically (temporary file, fsync, rename).
 inline void write_file_atomically(const std::string& path, const std::string& content, const std::string& what) {
