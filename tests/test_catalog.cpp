@@ -438,6 +438,37 @@ TEST_CASE("amalur --catalog: runs, models and sources recorded; predict by id pr
   CHECK(amalur_test::run_cli(dir, "predict " + spec + " --model 1").status == 2);  // --model needs --catalog
 }
 
+TEST_CASE("amalur --silos --catalog: the aggregator records the run and the model, and nothing of the silo's data",
+          "[catalog][cli]") {
+  const auto dir = amalur_test::scratch("catalog", "cli_silos");
+  const star_files files(dir);
+  json j = json::parse(std::ifstream(files.spec(false)));
+  j["tables"]["customers"]["silo"] = "crm";
+  std::ofstream(dir / "silo.json") << j.dump();
+  const std::string db = (dir / "c.db").string();
+  int status = 0;
+  const json out = cli(dir, "train " + (dir / "silo.json").string() + " --silos threads --catalog " + db +
+                                " --output silo-model.json", status);
+  REQUIRE(status == 0);
+  CHECK(out["run_id"] == 1);
+  CHECK(out["model_id"] == 1);
+  catalog::catalog c(db, {catalog::access::read});
+  CHECK(c.model_text(1) == amalur_test::slurp(dir / "silo-model.json"));
+  CHECK(c.run(1)["hyper_parameters"]["silos"] == "vertical");
+  bool saw_silo = false;
+  for (const auto& s : c.sources()) {
+    if (s["silo"] != "crm") continue;
+    saw_silo = true;
+    CHECK(s["rows"].is_null());  // the aggregator never saw the silo's table
+    CHECK(s["columns"].empty());
+  }
+  CHECK(saw_silo);
+  const auto predicted = amalur_test::run_cli(
+      dir, "predict silo-model.json " + (dir / "silo.json").string() + " --silos threads --catalog " + db);
+  REQUIRE(predicted.status == 0);
+  CHECK(catalog::catalog(db, {catalog::access::read}).run(2)["model"] == 1);
+}
+
 TEST_CASE("amalur --catalog: a failed run records nothing; bad catalog files are exit 4 and keep their runs",
           "[catalog][cli]") {
   const auto dir = amalur_test::scratch("catalog", "cli_failures");
@@ -665,4 +696,9 @@ TEST_CASE("amalur train --strategy auto uses the catalog's measured fits, and sa
   CHECK(warm["cost"][0]["corrected_from_runs"].get<int>() >= 6);
   const json stored = catalog::catalog(db, {catalog::access::read}).run(warm["run_id"]);
   CHECK(stored["correction"] == warm["correction"]);
+  const json explained = cli(dir, "explain " + spec + " --catalog " + db, status);
+  REQUIRE(status == 0);
+  CHECK(explained["cost"][0]["corrected_from_runs"].get<int>() >= 6);
+  CHECK(explained["cost"][0]["factorized_factor"].get<double>() > 0);
+  CHECK(cli(dir, "explain " + spec, status)["cost"][0]["corrected_from_runs"] == 0);
 }

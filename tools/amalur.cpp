@@ -4,7 +4,7 @@
 //                          [--silos threads|mpi [--audit FILE] [--silo-timeout S] [--noise SIGMA]]
 //   amalur predict (MODEL.json | --catalog FILE.db --model ID) SPEC.json [--unseen-as-reference]
 //                  [--catalog FILE.db] [--silos ...]   (CSV on stdout)
-//   amalur explain SPEC.json
+//   amalur explain SPEC.json [--catalog FILE.db]
 //   amalur catalog runs|sources|models|integrations|show ID|best ... --catalog FILE.db
 // Exit codes: 0 success, 2 bad spec or data, 3 the fit did not converge,
 // 4 a file could not be opened, read or written, 5 a silo died, stalled or
@@ -87,7 +87,15 @@ json estimate_json(const estimate& e) {
           {"materialized_form", e.sparse ? "csr" : "dense"},
           {"pick", name_of(e.pick)},
           {"reason", e.reason},
-          {"corrected_from_runs", e.evidence}};
+          {"corrected_from_runs", e.evidence},
+          {"factorized_factor", e.factorized_factor},
+          {"materialized_factor", e.materialized_factor}};
+}
+
+/// What this machine's measured runs in the catalog say about T's estimates (empty: nothing yet).
+cost_correction correction_for(catalog::catalog& history, const dynamic_normalized_matrix<double>& t) {
+  return history.correction(catalog::machine_name(), static_cast<double>(t.rows()), static_cast<double>(t.cols()),
+                            catalog::tuple_ratio_of(t.part_shapes(), t.target_statistics()));
 }
 
 /// The cost model's view of one IRLS iteration (the operations a fit repeats).
@@ -335,10 +343,8 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   const json uncorrected_cost = cost_json(t);
   // Under the automatic strategy, what this machine's measured runs say corrects the estimates.
   cost_correction correction;
-  const double tuple_ratio = catalog::tuple_ratio_of(t.part_shapes(), t.target_statistics());
   if (history && strategy_name == "auto") {
-    correction = history->correction(catalog::machine_name(), static_cast<double>(t.rows()),
-                                     static_cast<double>(t.cols()), tuple_ratio);
+    correction = correction_for(*history, t);
     t.set_correction(correction);
   }
   out["cost"] = correction.empty() ? uncorrected_cost : cost_json(t);
@@ -389,7 +395,8 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
         if (measured > 0 && expected > 0)
           history->add_measurement(run_id, r.machine,
                                    {"fit", used, expected, measured, static_cast<double>(t.rows()),
-                                    static_cast<double>(t.cols()), tuple_ratio});
+                                    static_cast<double>(t.cols()),
+                                    catalog::tuple_ratio_of(t.part_shapes(), t.target_statistics())});
       }
       return std::pair{run_id, model_id};
     });
@@ -400,12 +407,6 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   if (!output.empty() && converged) io::write_file_atomically(output, model, "model");
   std::cout << out.dump(2) << "\n";
   return converged ? 0 : kNotConverged;
-}
-
-integration::model_file read_model(const std::string& model_path, const integration::spec& s) {
-  integration::model_file m = integration::parse_model(io::read_file(model_path, "model"), model_path);
-  integration::check_structure(m, s);
-  return m;
 }
 
 family family_of(const integration::model_file& m) {
@@ -541,33 +542,81 @@ json silo_train_json(const silos::train_report& r, const silos::channel& ch, con
 
 void print_failure(const std::string& what) { std::cerr << "amalur: " << what << std::endl; }
 
-/// One party of a silo-mode train or predict; `aggregator` runs on rank 0 only.
+/// Registers a silo-mode run's sources (by location and silo only) and integration.
+catalog::record_id register_silo_integration(catalog::catalog& c, const integration::spec& s, json statistics) {
+  catalog::integration_record integration = catalog::integration_of(s, std::move(statistics));
+  for (const auto& [name, paths] : s.tables) integration.sources.push_back(c.add_source(catalog::silo_source_of(s, name)));
+  return c.add_integration(integration);
+}
+
+/// One party of a silo-mode train or predict; the aggregator (rank 0) prints,
+/// writes the model and records the run in `history` (its own, when given).
 int silo_party(silos::channel& ch, const integration::spec& s, const std::string& command, const std::string& output,
-               const std::string& model_path, bool unseen_as_reference) {
+               const std::string& model_path, bool unseen_as_reference, catalog::catalog* history,
+               const std::string& started_at) {
   if (command == "train") {
     if (!ch.is_aggregator()) return silos::run_silo(ch, [&] { silos::train(ch, s); }, print_failure);
     return silos::run_aggregator(ch, [&] {
       const auto report = silos::train(ch, s);
       json out = silo_train_json(*report, ch, s);
-      if (!output.empty() && report->fit.converged)
-        write_model(output, glm_json(report->fit, report->names), report->names, report->reference_levels, s);
+      const bool converged = report->fit.converged;
+      const std::string model = model_text(glm_json(report->fit, report->names), report->names, report->reference_levels, s);
+      if (history) {
+        const auto [run_id, model_id] = history->write([&] {
+          const auto integration = register_silo_integration(
+              *history, s, {{"rows", report->rows}, {"unmatched", catalog::counts_json(report->unmatched)}});
+          std::optional<catalog::record_id> model_id;
+          if (converged)
+            model_id = history->add_model({integration, catalog::fingerprint(integration::structure_of(s).dump()),
+                                           report->names, model});
+          catalog::run_record r = run_of("train", started_at, default_profile);
+          r.integration = integration;
+          r.model = model_id;
+          r.hyper_parameters = hyper_parameters_of(s, "factorized");
+          r.hyper_parameters["silos"] = silos::name_of(report->mode);
+          r.strategy = "factorized";
+          r.seconds = out["seconds"];
+          r.metrics = {{"deviance", report->fit.deviance}};  // the rows' predictions stay with the parties
+          r.rows = report->rows;
+          r.status = converged ? "converged" : "not_converged";
+          return std::pair{history->add_run(r), model_id};
+        });
+        out["run_id"] = run_id;
+        out["model_id"] = model_id ? json(*model_id) : json(nullptr);
+      }
+      if (!output.empty() && converged) io::write_file_atomically(output, model, "model");
       std::cout << out.dump(2) << "\n";
-      return report->fit.converged ? 0 : kNotConverged;
+      return converged ? 0 : kNotConverged;
     }, print_failure);
   }
   if (!ch.is_aggregator())
     return silos::run_silo(ch, [&] { silos::predict_link(ch, s, nullptr, false); }, print_failure);
   return silos::run_aggregator(ch, [&] {
-    const integration::model_file model = read_model(model_path, s);
+    const std::string text = io::read_file(model_path, "model");
+    integration::model_file model = integration::parse_model(text, model_path);
+    integration::check_structure(model, s);
     const auto prediction = silos::predict_link(ch, s, &model, unseen_as_reference);
+    if (history)
+      history->write([&] {
+        catalog::run_record r = run_of("predict", started_at, default_profile);
+        r.integration = register_silo_integration(*history, s, {{"rows", prediction->eta.size()}});
+        r.model = history->model_with_text(text);
+        r.hyper_parameters = {{"unseen_as_reference", unseen_as_reference}};
+        r.strategy = "factorized";
+        r.metrics = {{"rows", prediction->eta.size()}};
+        r.rows = prediction->eta.size();
+        r.status = "done";
+        history->add_run(r);
+      });
     write_predictions(prediction->eta, prediction->base_rows, family_of(model), output);
     return 0;
   }, print_failure);
 }
 
 int run_silos(const silo_flags& flags, const std::string& command, const std::string& spec_path,
-              const std::string& output, const std::string& model_path, bool unseen_as_reference, int* argc,
-              char*** argv) {
+              const std::string& output, const std::string& model_path, bool unseen_as_reference,
+              const catalog_flags& catalog_at, int* argc, char*** argv) {
+  const std::string started_at = catalog::now_utc();
   if (flags.mode == "mpi") {
 #ifdef AMALUR_HAVE_MPI
     silos::mpi_transport net(argc, argv);
@@ -585,10 +634,13 @@ int run_silos(const silo_flags& flags, const std::string& command, const std::st
                     << " processes\n";
         return kBadInput;
       }
+      std::optional<catalog::catalog> history;  // the aggregator's, checked before any data are loaded
+      if (root) history = open_catalog(catalog_at);
       silos::channel_options options = channel_options_of(flags, root);
       options.die = [] { std::raise(SIGKILL); };
       silos::channel ch(net, pl.parties, options);
-      const int code = silo_party(ch, s, command, output, model_path, unseen_as_reference);
+      const int code = silo_party(ch, s, command, output, model_path, unseen_as_reference,
+                                  history ? &*history : nullptr, started_at);
       std::cout.flush();  // before MPI_Finalize: mpirun's output forwarding may close with it
       return code;
     } catch (const io::file_error& e) {
@@ -609,18 +661,23 @@ int run_silos(const silo_flags& flags, const std::string& command, const std::st
   auto inputs = inputs_of(s, spec_path);
   if (!model_path.empty()) inputs.push_back(model_path);
   refuse_overwrite(output, inputs);
+  auto history = open_catalog(catalog_at);  // checked before any data are loaded
   return silos::run_in_threads(pl, channel_options_of(flags, true), [&](silos::channel& ch) {
-    return silo_party(ch, s, command, output, model_path, unseen_as_reference);
+    return silo_party(ch, s, command, output, model_path, unseen_as_reference, history ? &*history : nullptr,
+                      started_at);
   });
 }
 
-int explain_spec(const std::string& spec_path) {
-  const integration::spec s = load(spec_path);
+int explain_spec(const std::string& spec_path, const catalog_flags& catalog_at) {
+  const integration::spec s = load(spec_path, catalog_at.timeout);
+  std::optional<catalog::catalog> history;
+  if (!catalog_at.path.empty()) history.emplace(catalog_at.path, catalog::open_options{catalog::access::read, catalog_at.timeout});
   integration::prepared p;
   integration::prepare(s, p, s.model.intercept && !s.model.is_kmeans() ? integration::levels::drop_reference
                                                                       : integration::levels::keep_all,
                       integration::labels::skip);
-  const auto& t = p.design->matrix;
+  auto& t = p.design->matrix;
+  if (history) t.set_correction(correction_for(*history, t));
   json out;
   out["n_rows"] = t.rows();
   out["n_features"] = t.cols();
@@ -687,6 +744,7 @@ int main(int argc, char** argv) {
   }
   auto* explain_cmd = app.add_subcommand("explain", "the cost model's estimates, without training");
   explain_cmd->add_option("spec", spec_path, "spec JSON")->required();
+  explain_cmd->add_option("--catalog", catalog_at.path, "correct the estimates by this catalog's measured runs");
   for (auto* cmd : {train_cmd, predict_cmd, explain_cmd})
     cmd->add_flag("--progress", progress_flag, "phases and iterations on stderr (the default when stderr is a terminal)");
   auto* catalog_cmd = app.add_subcommand("catalog", "what a catalog holds: runs, sources, models, integrations");
@@ -727,17 +785,16 @@ int main(int argc, char** argv) {
       if (!catalog_model) model_path = predict_inputs.front();
     }
     if (!silo.mode.empty()) {
-      if (!catalog_at.path.empty())
-        detail::fail<value_error>("--catalog does not record silo-mode runs yet: their sources stay in the silos");
+      if (catalog_model) detail::fail<value_error>("--silos predicts from a model file, not from --model ID");
       if (*train_cmd && strategy_name != "auto" && strategy_name != "factorized")
         detail::fail<value_error>("--silos trains factorized in each silo; --strategy ", strategy_name,
                                   " does not apply");
       return run_silos(silo, *train_cmd ? "train" : "predict", spec_path, output, model_path, unseen_as_reference,
-                       &argc, &argv);
+                       catalog_at, &argc, &argv);
     }
     if (*train_cmd) return train(spec_path, strategy_name, output, catalog_at);
     if (*predict_cmd) return predict({model_path, catalog_model}, spec_path, unseen_as_reference, output, catalog_at);
-    return explain_spec(spec_path);
+    return explain_spec(spec_path, catalog_at);
   } catch (const io::file_error& e) {
     std::cerr << "amalur: " << e.what() << "\n";
     return kFileError;

@@ -68,16 +68,42 @@ inline nlohmann::json integration_structure(const integration::spec& s) {
   return out;
 }
 
-/// The integration record of `s`, with what joining its data found.
-inline integration_record integration_of(const integration::spec& s, const integration::integrated_rows& rows) {
+/// The integration record of `s` with `statistics` (what integrating its data found).
+inline integration_record integration_of(const integration::spec& s, nlohmann::json statistics) {
   integration_record r;
   r.name = s.name;
   r.structure = integration_structure(s);
   r.fingerprint = fingerprint(r.structure.dump());
-  nlohmann::json matched = nlohmann::json::object(), unmatched = nlohmann::json::object();
-  for (const auto& [alias, count] : rows.matched) matched[alias] = count;
-  for (const auto& [alias, count] : rows.unmatched) unmatched[alias] = count;
-  r.statistics = {{"rows", rows.rows}, {"matched", matched}, {"unmatched", unmatched}};
+  r.statistics = std::move(statistics);
+  return r;
+}
+
+/// Rows per join alias, as the statistics record them.
+inline nlohmann::json counts_json(const std::map<std::string, index_t>& counts) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [alias, count] : counts) out[alias] = count;
+  return out;
+}
+
+/// The integration record of `s`, with what joining its data found.
+inline integration_record integration_of(const integration::spec& s, const integration::integrated_rows& rows) {
+  return integration_of(s, {{"rows", rows.rows}, {"matched", counts_json(rows.matched)},
+                            {"unmatched", counts_json(rows.unmatched)}});
+}
+
+/// A source held by a silo, as the aggregator knows it: where and whose, not
+/// its columns, rows or content, which stay in the silo.
+inline source_record silo_source_of(const integration::spec& s, const std::string& name) {
+  source_record r;
+  r.name = name;
+  r.location = location_of(s, name);
+  if (const auto silo = s.silo_of_table.find(name); silo != s.silo_of_table.end()) r.silo = silo->second;
+  if (const auto parts = s.silo_of_part.find(name); parts != s.silo_of_part.end())
+    for (const auto& silo : parts->second)  // a union split across silos: all of them, in order
+      if (!silo.empty() && ("," + r.silo + ",").find("," + silo + ",") == std::string::npos)
+        r.silo += (r.silo.empty() ? "" : ",") + silo;
+  r.rows = std::nullopt;
+  r.fingerprint = "";  // unknown: the aggregator never sees the content
   return r;
 }
 
