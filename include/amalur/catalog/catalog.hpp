@@ -43,13 +43,7 @@ class catalog {
                           "INSERT INTO sources (name, location, silo, columns, row_count, fingerprint) "
                           "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name, location, fingerprint) "
                           "DO UPDATE SET silo = excluded.silo RETURNING id");
-      q.bind(1, s.name);
-      q.bind(2, s.location);
-      q.bind(3, s.silo);
-      q.bind(4, s.columns.dump());
-      if (s.rows) q.bind(5, static_cast<std::int64_t>(*s.rows));
-      else q.bind(5);
-      q.bind(6, s.fingerprint);
+      bind_values(q, s.name, s.location, s.silo, s.columns, s.rows, s.fingerprint);
       q.executeStep();
       return q.getColumn(0).getInt64();
     });
@@ -60,17 +54,13 @@ class catalog {
       SQLite::Statement q(db_.connection(),
                           "INSERT INTO integrations (name, structure, fingerprint, statistics) VALUES (?, ?, ?, ?) "
                           "ON CONFLICT (name, fingerprint) DO UPDATE SET statistics = excluded.statistics RETURNING id");
-      q.bind(1, r.name);
-      q.bind(2, r.structure.dump());
-      q.bind(3, r.fingerprint);
-      q.bind(4, r.statistics.dump());
+      bind_values(q, r.name, r.structure, r.fingerprint, r.statistics);
       q.executeStep();
       const record_id id = q.getColumn(0).getInt64();
       for (const record_id source : r.sources) {
         SQLite::Statement link(db_.connection(),
                                "INSERT OR IGNORE INTO integration_sources (integration_id, source_id) VALUES (?, ?)");
-        link.bind(1, id);
-        link.bind(2, source);
+        bind_values(link, id, source);
         link.exec();
       }
       return id;
@@ -82,11 +72,7 @@ class catalog {
       SQLite::Statement q(db_.connection(),
                           "INSERT INTO models (integration_id, spec_fingerprint, features, fingerprint, model) "
                           "VALUES (?, ?, ?, ?, ?)");
-      bind_optional(q, 1, m.integration);
-      q.bind(2, m.spec_fingerprint);
-      q.bind(3, m.features.dump());
-      q.bind(4, fingerprint(m.text));
-      q.bind(5, m.text);
+      bind_values(q, m.integration, m.spec_fingerprint, m.features, fingerprint(m.text), m.text);
       q.exec();
       return db_.connection().getLastInsertRowid();
     });
@@ -99,22 +85,8 @@ class catalog {
                           "INSERT INTO runs (started_at, kind, integration_id, model_id, hyper_parameters, strategy, "
                           "estimates, seconds, metrics, rows, threads, machine, machine_profile, status, correction) "
                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-      q.bind(1, r.started_at);
-      q.bind(2, r.kind);
-      bind_optional(q, 3, r.integration);
-      bind_optional(q, 4, r.model);
-      q.bind(5, r.hyper_parameters.dump());
-      q.bind(6, r.strategy);
-      q.bind(7, r.estimates.dump());
-      q.bind(8, r.seconds.dump());
-      q.bind(9, r.metrics.dump());
-      q.bind(10, static_cast<std::int64_t>(r.rows));
-      q.bind(11, r.threads);
-      q.bind(12, r.machine);
-      q.bind(13, r.machine_profile.dump());
-      q.bind(14, r.status);
-      if (r.correction.is_null()) q.bind(15);
-      else q.bind(15, r.correction.dump());
+      bind_values(q, r.started_at, r.kind, r.integration, r.model, r.hyper_parameters, r.strategy, r.estimates,
+                  r.seconds, r.metrics, r.rows, r.threads, r.machine, r.machine_profile, r.status, r.correction);
       q.exec();
       return db_.connection().getLastInsertRowid();
     });
@@ -128,15 +100,8 @@ class catalog {
       SQLite::Statement q(db_.connection(),
                           "INSERT INTO measurements (run_id, machine, operation, strategy, estimated_seconds, "
                           "measured_seconds, rows, cols, tuple_ratio) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-      bind_optional(q, 1, run);
-      q.bind(2, machine);
-      q.bind(3, m.operation);
-      q.bind(4, name_of(m.used));
-      q.bind(5, m.estimated_seconds);
-      q.bind(6, m.measured_seconds);
-      q.bind(7, m.rows);
-      q.bind(8, m.cols);
-      q.bind(9, m.tuple_ratio);
+      bind_values(q, run, machine, m.operation, std::string(name_of(m.used)), m.estimated_seconds, m.measured_seconds,
+                  m.rows, m.cols, m.tuple_ratio);
       q.exec();
     });
   }
@@ -236,10 +201,24 @@ class catalog {
   }
 
  private:
+  // One bind per value, in order: JSON as its text (null as NULL), an empty optional as NULL.
+  static void bind_one(SQLite::Statement& q, int at, const std::string& v) { q.bind(at, v); }
+  static void bind_one(SQLite::Statement& q, int at, double v) { q.bind(at, v); }
+  static void bind_one(SQLite::Statement& q, int at, std::int64_t v) { q.bind(at, v); }
+  static void bind_one(SQLite::Statement& q, int at, int v) { q.bind(at, v); }
+  static void bind_one(SQLite::Statement& q, int at, const nlohmann::json& v) {
+    if (v.is_null()) q.bind(at);
+    else q.bind(at, v.dump());
+  }
   template <class T>
-  static void bind_optional(SQLite::Statement& q, int at, const std::optional<T>& v) {
-    if (v) q.bind(at, static_cast<std::int64_t>(*v));
+  static void bind_one(SQLite::Statement& q, int at, const std::optional<T>& v) {
+    if (v) bind_one(q, at, static_cast<std::int64_t>(*v));
     else q.bind(at);
+  }
+  template <class... Values>
+  static void bind_values(SQLite::Statement& q, const Values&... values) {
+    int at = 0;
+    (bind_one(q, ++at, values), ...);
   }
   static nlohmann::json parsed(const SQLite::Column& c) {
     return c.isNull() ? nlohmann::json(nullptr) : nlohmann::json::parse(c.getString());
