@@ -1,11 +1,13 @@
 // Copies of one normalized matrix used from several threads at once, each
 // changing its own settings, with the automatic strategy building T mid-run
-// and one thread dropping the shared kept T: every result stays exact.
+// and one thread dropping the shared kept T: every result stays exact. And
+// the kernels' own threads: 1, 2 and 3 give the same bits.
 // CI also runs this file under ThreadSanitizer (.ci/run).
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstring>
 #include <thread>
 
 #include "scenario.hpp"
@@ -72,4 +74,66 @@ TEST_CASE("four threads on copies of one matrix, each with its own settings, and
   CHECK(r.factorized_calls + r.materialized_calls == 2 * 40 * 3);
   CHECK(r.factorized_calls > 0);  // it started factorized,
   CHECK(r.materialized_calls > 0);  // and built T part way through
+}
+
+namespace {
+/// A star past several row blocks of the kernels (kTaskRows): a dense fact
+/// table, a dense dimension gathered fully and a sparse one-hot dimension
+/// gathered partially (unmatched rows), so every kernel kind runs in parallel.
+amalur::dynamic_normalized_matrix<double> wide_star(index_t n) {
+  const index_t na = 700, nb = 40;
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(-1, 1);
+  const MatrixXd fact = MatrixXd::NullaryExpr(n, 4, [&] { return u(rng); });
+  const MatrixXd dim = MatrixXd::NullaryExpr(na, 3, [&] { return u(rng); });
+  amalur::csr_matrix<double> onehot(nb, 6);
+  std::vector<Eigen::Triplet<double>> ones;
+  for (index_t r = 0; r < nb; ++r) ones.emplace_back(r, r % 6, 1.0);
+  onehot.setFromTriplets(ones.begin(), ones.end());
+  std::vector<index_t> a(static_cast<std::size_t>(n)), b(static_cast<std::size_t>(n));
+  for (auto& k : a) k = static_cast<index_t>(rng() % static_cast<std::uint64_t>(na));
+  for (auto& k : b) k = rng() % 7 == 0 ? amalur::none : static_cast<index_t>(rng() % static_cast<std::uint64_t>(nb));
+  std::vector<amalur::dynamic_source<double>> sources;
+  sources.emplace_back(fact, amalur::identity_rows(), amalur::columns({0, 1, 2, 3}));
+  sources.emplace_back(dim, amalur::gather_rows(a), amalur::columns({4, 5, 6}));
+  sources.emplace_back(std::move(onehot), amalur::partial_rows(b), amalur::columns({7, 8, 9, 10, 11, 12}));
+  return amalur::dynamic_normalized_matrix<double>(std::move(sources));
+}
+bool same_bits(const MatrixXd& a, const MatrixXd& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() &&
+         std::memcmp(a.data(), b.data(), sizeof(double) * static_cast<std::size_t>(a.size())) == 0;
+}
+}  // namespace
+
+TEST_CASE("1, 2 and 3 threads give bit-identical operators and GLM fits", "[threads][deterministic]") {
+  const index_t n = 2 * amalur::kTaskRows + 5001;
+  auto t = wide_star(n);
+  t.set_strategy(strategy::factorized);
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(-1, 1);
+  const MatrixXd x = MatrixXd::NullaryExpr(t.cols(), 3, [&] { return u(rng); });
+  const MatrixXd y = MatrixXd::NullaryExpr(n, 3, [&] { return u(rng); });
+  const MatrixXd xl = MatrixXd::NullaryExpr(2, n, [&] { return u(rng); });
+  const MatrixXd xr = MatrixXd::NullaryExpr(2, t.cols(), [&] { return u(rng); });
+  const VectorXd w = VectorXd::NullaryExpr(n, [&] { return 0.5 + 0.5 * u(rng); });
+  const MatrixXd oracle = t.materialize();
+  const VectorXd labels = ((oracle.col(0) + oracle.col(5)).array() > 0).cast<double>();
+  std::vector<std::vector<MatrixXd>> results;
+  for (int threads : {1, 2, 3}) {
+    t.set_threads(threads);
+    const auto fit = amalur::logistic_regression().l2(1e-3).fit(t, labels);
+    results.push_back({t * x, MatrixXd(t * x.col(0)), t.transpose() * y, MatrixXd(t.transpose() * y.col(1)), xl * t,
+                       xr * t.transpose(), t.transpose() * t, t.crossprod(w), fit.coefficients,
+                       VectorXd::Constant(1, fit.intercept)});
+  }
+  const std::vector<MatrixXd> want = {oracle * x, oracle * x.col(0), oracle.transpose() * y,
+                                      oracle.transpose() * y.col(1), xl * oracle, xr * oracle.transpose(),
+                                      oracle.transpose() * oracle, oracle.transpose() * w.asDiagonal() * oracle};
+  for (std::size_t k = 0; k < results[0].size(); ++k) {
+    INFO("result " << k);
+    CHECK(same_bits(results[1][k], results[0][k]));
+    CHECK(same_bits(results[2][k], results[0][k]));
+    if (k < want.size()) CHECK(near(results[0][k], want[k]));
+  }
+  CHECK_THROWS_AS(t.set_threads(-1), amalur::value_error);
 }

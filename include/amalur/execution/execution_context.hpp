@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "amalur/cost/decision.hpp"
+#include "amalur/execution/parallel.hpp"
 
 namespace amalur {
 
@@ -91,6 +92,17 @@ class execution_context {
   hardware_profile profile() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return profile_;
+  }
+  /// The threads this context's kernels run on (0: amalur::default_threads()).
+  /// Results are bit-identical for every count (execution/parallel.hpp).
+  void set_threads(int threads) {
+    if (threads < 0) detail::fail<value_error>("set_threads: ", threads, " threads; use 1 or more, or 0 for the default");
+    std::lock_guard<std::mutex> lock(mutex_);
+    threads_ = threads;
+  }
+  int threads() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return threads_ > 0 ? threads_ : default_threads();
   }
   /// What measured runs taught about this machine (amalur::catalog fits it);
   /// it scales the automatic strategy's estimates, never a forced one.
@@ -175,6 +187,7 @@ class execution_context {
     reuse_ = other.reuse_;
     profile_ = other.profile_;
     correction_ = other.correction_;
+    threads_ = other.threads_;
     spent_factorized_ = other.spent_factorized_;
     report_ = other.report_;
     kept_ = other.kept_;
@@ -187,6 +200,7 @@ class execution_context {
   double reuse_ = 0;
   hardware_profile profile_ = default_profile;
   cost_correction correction_;
+  int threads_ = 0;
   double spent_factorized_ = 0;
   execution_report report_;
   std::shared_ptr<const void> kept_;        // a materialized_matrix<Scalar> of kept_owner_'s T

@@ -228,6 +228,8 @@ class normalized_base : public Eigen::EigenBase<Derived>,
   void expect_reuse(double uses) { context_->expect_reuse(uses); }
   void set_profile(const hardware_profile& hw) { context_->set_profile(hw); }
   void set_correction(const cost_correction& c) { context_->set_correction(c); }
+  /// The threads the factorized kernels run on (0: amalur::default_threads()); any count gives the same bits.
+  void set_threads(int threads) { context_->set_threads(threads); }
   execution_report report() const { return context_->report(); }
   /// Frees the materialized T kept for the materialized strategy (evaluations
   /// running on it in other threads keep their snapshot).

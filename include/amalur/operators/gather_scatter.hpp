@@ -1,11 +1,13 @@
 #pragma once
-// The indicator side of every rewrite: I_k Y (gather), I_k^T X (scatter),
-// and their column twins for X T and X T^T. (The co-occurrence I_a^T diag(w) I_b
+// The indicator side of every rewrite: I_k Y (gather, over a range of
+// target rows so T X runs in row blocks), I_k^T X (scatter) and its column
+// twin for X T. (The co-occurrence I_a^T diag(w) I_b
 // of the crossprod is applied row by row in part_kernels.hpp, never built.)
 // Block kinds (identity, offset) never get here for gathers: the operators
 // use Eigen blocks for them. Loops run in a fixed order, so results do not
 // depend on anything but the input.
 
+#include <algorithm>
 #include <vector>
 
 #include "amalur/core/config.hpp"
@@ -15,16 +17,18 @@ namespace amalur::kernels {
 
 /// out.row(i) += y.row(row_of[i]) for every target row that takes a source row.
 template <class Rows, class Scalar>
-void gather_rows_add(const Rows& rows, const dense_matrix<Scalar>& y, nondeduced<dense_mref<Scalar>> out) {
+void gather_rows_add(const Rows& rows, const dense_matrix<Scalar>& y, nondeduced<dense_mref<Scalar>> out,
+                     index_t begin = 0, index_t end = -1) {
+  if (end < 0) end = rows.target_rows();
   if constexpr (Rows::is_block) {
-    out.middleRows(rows.offset(), rows.source_rows()) += y;
+    const index_t first = std::max(begin, rows.offset()), last = std::min(end, rows.offset() + rows.source_rows());
+    if (first < last) out.middleRows(first, last - first) += y.middleRows(first - rows.offset(), last - first);
   } else {
     const index_t* r = rows.data();
-    const index_t n = rows.target_rows();
     for (index_t c = 0; c < y.cols(); ++c) {
       const Scalar* yc = y.col(c).data();
       Scalar* oc = out.col(c).data();
-      for (index_t i = 0; i < n; ++i) {
+      for (index_t i = begin; i < end; ++i) {
         if constexpr (Rows::may_be_none)
           if (r[i] == none) continue;
         oc[i] += yc[r[i]];
@@ -52,27 +56,6 @@ dense_matrix<Scalar> scatter_rows(const Rows& rows, const dense_cref<Scalar>& x)
       }
     }
     return z;
-  }
-}
-
-/// out.col(i) += v.col(row_of[i]): the gather for X T^T.
-template <class Rows, class Scalar>
-void gather_cols_add(const Rows& rows, const dense_matrix<Scalar>& v, nondeduced<dense_mref<Scalar>> out) {
-  if constexpr (Rows::is_block) {
-    out.middleCols(rows.offset(), rows.source_rows()) += v;
-  } else {
-    // Raw loops: the columns are short (m = rows of X, often 1).
-    const index_t* r = rows.data();
-    const index_t m = v.rows(), stride = out.outerStride();
-    Scalar* o = out.data();
-    const Scalar* vd = v.data();
-    for (index_t i = 0; i < rows.target_rows(); ++i) {
-      if constexpr (Rows::may_be_none)
-        if (r[i] == none) continue;
-      const Scalar* src = vd + r[i] * m;
-      Scalar* dst = o + i * stride;
-      for (index_t k = 0; k < m; ++k) dst[k] += src[k];
-    }
   }
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // The factorized rewrites for one part (source S, indicator I, mapping M),
-// accumulated into the result. A normalized matrix sums them over its parts:
-//   T X     += I (S (M^T X))           T^T X   += M (S^T (I^T X))
-//   X T     += ((X I) S) M^T           X T^T   += I-gather of (X M) S^T
+// accumulated into the result. A normalized matrix sums them over its parts
+// (normalized/factorized_operators.hpp, which also runs T X = I (S (M^T X))
+// and X T^T = (T X^T)^T in row blocks):
+//   T^T X   += M (S^T (I^T X))         X T     += ((X I) S) M^T
 //   T^T D T += M_a S_a^T (I_a^T D I_b) S_b M_b^T   (blocks, through the mappings)
 // Dense parts go through Eigen's own products; block indicators (identity,
 // offset) and block mappings use Eigen blocks, so they cost no copy.
@@ -23,14 +24,6 @@ dense_cref<Scalar> mapped_rows(const part_layout& p, const dense_cref<Scalar>& x
   if (p.block_target >= 0) return x.middleRows(p.block_target, p.source_cols);
   copy = dense_matrix<Scalar>::Zero(p.source_cols, x.cols());
   for (const auto& c : p.columns) copy.row(c.source) = x.row(c.target);
-  return copy;
-}
-/// X M (m x d_k).
-template <class Scalar>
-dense_cref<Scalar> mapped_cols(const part_layout& p, const dense_cref<Scalar>& x, dense_matrix<Scalar>& copy) {
-  if (p.block_target >= 0) return x.middleCols(p.block_target, p.source_cols);
-  copy = dense_matrix<Scalar>::Zero(x.rows(), p.source_cols);
-  for (const auto& c : p.columns) copy.col(c.source) = x.col(c.target);
   return copy;
 }
 /// Calls add(dst) to accumulate a d_k-row result, then out += M result:
@@ -58,21 +51,6 @@ void add_mapped_cols(const part_layout& p, index_t m, nondeduced<dense_mref<Scal
 }
 }  // namespace detail
 
-/// out (n x m) += I S M^T X.
-template <class S, class Rows, class Scalar>
-void multiply(const S& s, const Rows& rows, const part_layout& p, const dense_cref<Scalar>& x,
-              nondeduced<dense_mref<Scalar>> out) {
-  dense_matrix<Scalar> copy;
-  const dense_cref<Scalar> xs = detail::mapped_rows(p, x, copy);
-  if constexpr (Rows::is_block) {
-    add_times(s, xs, out.middleRows(rows.offset(), rows.source_rows()));
-  } else {
-    dense_matrix<Scalar> y = dense_matrix<Scalar>::Zero(s.rows(), xs.cols());
-    add_times(s, xs, y);
-    gather_rows_add(rows, y, out);
-  }
-}
-
 /// out (d x m) += M S^T I^T X.
 template <class S, class Rows, class Scalar>
 void transpose_multiply(const S& s, const Rows& rows, const part_layout& p, const dense_cref<Scalar>& x,
@@ -97,21 +75,6 @@ void left_multiply(const S& s, const Rows& rows, const part_layout& p, const den
     run(x.middleCols(rows.offset(), rows.source_rows()));
   else
     run(scatter_cols(rows, x));
-}
-
-/// out (m x n) += X M S^T I^T.
-template <class S, class Rows, class Scalar>
-void left_multiply_transpose(const S& s, const Rows& rows, const part_layout& p, const dense_cref<Scalar>& x,
-                             nondeduced<dense_mref<Scalar>> out) {
-  dense_matrix<Scalar> copy;
-  const dense_cref<Scalar> xs = detail::mapped_cols(p, x, copy);
-  if constexpr (Rows::is_block) {
-    add_times_transpose(xs, s, out.middleCols(rows.offset(), rows.source_rows()));
-  } else {
-    dense_matrix<Scalar> v = dense_matrix<Scalar>::Zero(xs.rows(), s.rows());
-    add_times_transpose(xs, s, v);
-    gather_cols_add(rows, v, out);
-  }
 }
 
 /// S^T diag(c) S for the part's own block of the crossprod, c = I^T w.

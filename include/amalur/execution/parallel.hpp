@@ -1,0 +1,100 @@
+#pragma once
+// Deterministic parallelism for the kernels, on std::thread (the core stays
+// Eigen-only: no OpenMP, no pool to configure). Work is cut into tasks whose
+// boundaries depend on the data's shape only, never on the thread count; a
+// task writes its own output and the caller combines outputs in task order,
+// so every thread count gives bit-identical results. A kernel called from
+// inside a task runs serially.
+//
+// The thread count: amalur::set_default_threads(n) for the process (0, the
+// default, means every core), or execution_context::set_threads(n) for one
+// matrix. Eigen's own products run single-threaded inside the tasks; users
+// who build with -fopenmp should define EIGEN_DONT_PARALLELIZE (or call
+// Eigen::setNbThreads(1)) so Eigen does not split them again.
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "amalur/core/config.hpp"
+#include "amalur/core/error.hpp"
+
+namespace amalur {
+
+namespace detail {
+inline std::atomic<int>& default_threads_slot() {
+  static std::atomic<int> slot{0};
+  return slot;
+}
+inline bool& in_parallel_task() {
+  static thread_local bool inside = false;
+  return inside;
+}
+}  // namespace detail
+
+/// This machine's cores (at least 1).
+inline int hardware_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+/// The thread count of contexts that set none: every core unless set.
+inline int default_threads() {
+  const int n = detail::default_threads_slot().load(std::memory_order_relaxed);
+  return n > 0 ? n : hardware_threads();
+}
+/// Sets the process-wide thread count (0: every core); thread-safe.
+inline void set_default_threads(int threads) {
+  if (threads < 0) detail::fail<value_error>("set_default_threads: ", threads, " threads; use 1 or more, or 0 for every core");
+  detail::default_threads_slot().store(threads, std::memory_order_relaxed);
+}
+
+/// Rows per task where kernels cut target rows: fixed, so the cut is the same for any thread count.
+inline constexpr index_t kTaskRows = 32768;
+
+/// Runs task(k) for every k in [0, count) on up to `threads` threads, the
+/// caller's among them; serially inside another task. The first exception
+/// a task throws is rethrown here once every thread has stopped.
+template <class Task>
+void parallel_tasks(index_t count, int threads, Task&& task) {
+  if (count <= 0) return;
+  const index_t workers = detail::in_parallel_task() ? 1 : std::min<index_t>(std::max(threads, 1), count);
+  if (workers == 1) {
+    for (index_t k = 0; k < count; ++k) task(k);
+    return;
+  }
+  std::atomic<index_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  const auto work = [&] {
+    detail::in_parallel_task() = true;
+    for (index_t k; (k = next.fetch_add(1, std::memory_order_relaxed)) < count;) {
+      try {
+        task(k);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next.store(count, std::memory_order_relaxed);  // no new tasks
+      }
+    }
+    detail::in_parallel_task() = false;
+  };
+  std::vector<std::thread> helpers;
+  helpers.reserve(static_cast<std::size_t>(workers - 1));
+  for (index_t t = 1; t < workers; ++t) helpers.emplace_back(work);
+  work();
+  for (auto& h : helpers) h.join();
+  if (error) std::rethrow_exception(error);
+}
+
+/// Runs body(begin, end) over [0, n) in fixed blocks of kTaskRows, in parallel:
+/// for kernels whose blocks write disjoint outputs.
+template <class Body>
+void parallel_rows(index_t n, int threads, Body&& body) {
+  const index_t blocks = (n + kTaskRows - 1) / kTaskRows;
+  parallel_tasks(blocks, threads, [&](index_t b) { body(b * kTaskRows, std::min(n, (b + 1) * kTaskRows)); });
+}
+
+}  // namespace amalur
