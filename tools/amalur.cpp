@@ -6,6 +6,7 @@
 //                  [--catalog FILE.db] [--silos ...]   (CSV on stdout)
 //   amalur explain SPEC.json [--catalog FILE.db]
 //   amalur catalog runs|sources|models|integrations|show ID|best ... --catalog FILE.db
+// Every sub-command takes --threads N (default: every core); results are the same bits for any N.
 // Exit codes: 0 success, 2 bad spec or data, 3 the fit did not converge,
 // 4 a file could not be opened, read or written, 5 a silo died, stalled or
 // sent a malformed message.
@@ -295,7 +296,7 @@ catalog::run_record run_of(const std::string& kind, const std::string& started_a
   catalog::run_record r;
   r.kind = kind;
   r.started_at = started_at;
-  r.threads = 1;  // every kernel runs on one thread today
+  r.threads = default_threads();
   r.machine = catalog::machine_name();
   r.machine_profile = io::to_json(hw);
   return r;
@@ -747,6 +748,12 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("--catalog", catalog_at.path, "correct the estimates by this catalog's measured runs");
   for (auto* cmd : {train_cmd, predict_cmd, explain_cmd})
     cmd->add_flag("--progress", progress_flag, "phases and iterations on stderr (the default when stderr is a terminal)");
+  int threads = 0;
+  const auto add_threads = [&](CLI::App* cmd) {
+    cmd->add_option("--threads", threads, "threads for the factorized kernels (default: every core); any count gives the same bits")
+        ->check(CLI::NonNegativeNumber);
+  };
+  for (auto* cmd : {train_cmd, predict_cmd, explain_cmd}) add_threads(cmd);
   auto* catalog_cmd = app.add_subcommand("catalog", "what a catalog holds: runs, sources, models, integrations");
   catalog_cmd->require_subcommand(1);
   amalur_cli::catalog_query query;
@@ -754,6 +761,7 @@ int main(int argc, char** argv) {
     auto* sub = catalog_cmd->add_subcommand(what, std::string("the catalog's ") + what);
     sub->callback([&query, what] { query.what = what; });
     sub->add_option("--catalog", query.path, "the SQLite catalog")->required();
+    add_threads(sub);
     sub->add_option("--catalog-timeout", query.timeout, "seconds to wait for a busy catalog")
         ->check(CLI::NonNegativeNumber);
     if (std::string(what) == "show") {
@@ -774,6 +782,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kBadInput;
   }
   progress_on = progress_flag || ::isatty(2);
+  set_default_threads(threads);
+  Eigen::setNbThreads(1);  // amalur cuts the work; Eigen's own products stay single-threaded inside its tasks
   try {
     if (*catalog_cmd) return amalur_cli::run_catalog_query(query);
     if (*predict_cmd) {  // MODEL.json SPEC.json, or SPEC.json with --catalog and --model
