@@ -11,7 +11,9 @@
 // row (SQL COALESCE), through the overlap precedence of the normalized matrix.
 
 #include <algorithm>
+#include <cstdint>
 #include <optional>
+#include <unordered_map>
 
 #include "amalur/integration/join.hpp"
 #include "amalur/io/csv.hpp"
@@ -103,13 +105,28 @@ inline std::vector<index_t> multiplicities(const integrated_rows& rows, const st
   return count;
 }
 
-/// A feature's value per source row, as numbers or as level text.
+/// A feature's value per source row: as a number, or (one-hot) as a level
+/// code into `levels` (-1 where missing), so per-row work never touches text.
 struct feature_values {
   std::string alias;
   std::vector<double> numbers;
-  std::vector<std::string> texts;
+  std::vector<std::int32_t> codes;
+  std::vector<std::string> levels;
   std::vector<char> missing;
 };
+
+/// Codes for per-row texts: each distinct text once, numbered by first appearance.
+template <class TextOf>
+void encode_texts(feature_values& v, index_t n, TextOf&& text_of) {
+  std::unordered_map<std::string, std::int32_t> code_of;
+  v.codes.assign(static_cast<std::size_t>(n), -1);
+  for (index_t r = 0; r < n; ++r) {
+    if (v.missing[static_cast<std::size_t>(r)]) continue;
+    const auto [it, fresh] = code_of.try_emplace(text_of(r), static_cast<std::int32_t>(v.levels.size()));
+    if (fresh) v.levels.push_back(it->first);
+    v.codes[static_cast<std::size_t>(r)] = it->second;
+  }
+}
 
 /// A column used as a number must parse in every non-empty cell: names the
 /// first that does not (file, line, column, value as written).
@@ -137,20 +154,25 @@ inline feature_values values_of(const integrated_rows& rows, const std::string& 
   if (!derive.empty()) {
     if (c.kind != io::column_kind::text)
       amalur::detail::fail<value_error>("feature '", qualified, "': derive '", derive, "' needs a text date column");
+    // Each distinct date is parsed once (levels are numbered by first
+    // appearance, so a bad date is still the first bad row's).
+    std::vector<double> part_of_level(c.levels.size());
+    for (std::size_t l = 0; l < c.levels.size(); ++l) part_of_level[l] = date_part(c.levels[l], derive, qualified);
     v.numbers.resize(static_cast<std::size_t>(n));
     for (index_t r = 0; r < n; ++r)
-      if (!c.is_missing(r)) v.numbers[static_cast<std::size_t>(r)] = date_part(c.text_at(r), derive, qualified);
-    if (as_text) {
-      v.texts.resize(static_cast<std::size_t>(n));
-      for (index_t r = 0; r < n; ++r)
-        if (!c.is_missing(r))
-          v.texts[static_cast<std::size_t>(r)] = std::to_string(static_cast<long>(v.numbers[static_cast<std::size_t>(r)]));
-    }
+      if (!c.is_missing(r))
+        v.numbers[static_cast<std::size_t>(r)] = part_of_level[static_cast<std::size_t>(c.codes[static_cast<std::size_t>(r)])];
+    if (as_text)
+      encode_texts(v, n, [&](index_t r) { return std::to_string(static_cast<long>(v.numbers[static_cast<std::size_t>(r)])); });
     return v;
   }
   if (as_text) {
-    v.texts.resize(static_cast<std::size_t>(n));
-    for (index_t r = 0; r < n; ++r) v.texts[static_cast<std::size_t>(r)] = c.text_at(r);
+    if (c.kind == io::column_kind::text) {
+      v.codes = c.codes;
+      v.levels = c.levels;
+    } else {
+      encode_texts(v, n, [&](index_t r) { return c.text_at(r); });
+    }
     return v;
   }
   if (c.kind == io::column_kind::text)
@@ -169,11 +191,13 @@ inline void check_missing(const feature_values& v, const std::vector<index_t>& u
 
 /// The levels of a one-hot feature that occur in T, sorted byte-wise.
 inline std::vector<std::string> levels_in_target(const feature_values& v, const std::vector<index_t>& use) {
+  std::vector<char> occurs(v.levels.size(), 0);
+  for (std::size_t r = 0; r < v.codes.size(); ++r)
+    if (use[r] > 0 && v.codes[r] >= 0) occurs[static_cast<std::size_t>(v.codes[r])] = 1;
   std::vector<std::string> levels;
-  for (std::size_t r = 0; r < v.texts.size(); ++r)
-    if (use[r] > 0 && !v.missing[r]) levels.push_back(v.texts[r]);
+  for (std::size_t l = 0; l < v.levels.size(); ++l)
+    if (occurs[l]) levels.push_back(v.levels[l]);
   std::sort(levels.begin(), levels.end());
-  levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
   return levels;
 }
 
@@ -254,10 +278,13 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
       block.onehot_targets.push_back(static_cast<index_t>(names.size()));
       names.push_back(key + "=" + levels[l]);
     }
-    for (std::size_t r = 0; r < v.texts.size(); ++r) {
-      if (v.missing[r]) continue;
-      const auto it = column_of.find(v.texts[r]);
-      if (it != column_of.end()) block.onehot.emplace_back(static_cast<index_t>(r), it->second, 1.0);
+    std::vector<index_t> column_of_code(v.levels.size(), none);  // the reference and unagreed levels: none
+    for (std::size_t l = 0; l < v.levels.size(); ++l)
+      if (const auto it = column_of.find(v.levels[l]); it != column_of.end()) column_of_code[l] = it->second;
+    for (std::size_t r = 0; r < v.codes.size(); ++r) {
+      if (v.codes[r] < 0) continue;
+      const index_t column = column_of_code[static_cast<std::size_t>(v.codes[r])];
+      if (column != none) block.onehot.emplace_back(static_cast<index_t>(r), column, 1.0);
     }
   }
 
