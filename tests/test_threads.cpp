@@ -79,7 +79,8 @@ TEST_CASE("four threads on copies of one matrix, each with its own settings, and
 namespace {
 /// A star past several row blocks of the kernels (kTaskRows): a dense fact
 /// table, a dense dimension gathered fully and a sparse one-hot dimension
-/// gathered partially (unmatched rows), so every kernel kind runs in parallel.
+/// gathered partially (unmatched rows), and a one-hot group sharing the dense
+/// dimension's indicator, so every kernel kind runs in parallel.
 amalur::dynamic_normalized_matrix<double> wide_star(index_t n) {
   const index_t na = 700, nb = 40;
   std::mt19937_64 rng(5);
@@ -93,10 +94,17 @@ amalur::dynamic_normalized_matrix<double> wide_star(index_t n) {
   std::vector<index_t> a(static_cast<std::size_t>(n)), b(static_cast<std::size_t>(n));
   for (auto& k : a) k = static_cast<index_t>(rng() % static_cast<std::uint64_t>(na));
   for (auto& k : b) k = rng() % 7 == 0 ? amalur::none : static_cast<index_t>(rng() % static_cast<std::uint64_t>(nb));
+  // The dimension's one-hot column group shares its indicator (one row index, as encode() builds it).
+  amalur::csr_matrix<double> dim_levels(na, 3);
+  std::vector<Eigen::Triplet<double>> level;
+  for (index_t r = 0; r < na; ++r) level.emplace_back(r, r % 3, 1.0);
+  dim_levels.setFromTriplets(level.begin(), level.end());
+  const amalur::gather_rows by_a(a);
   std::vector<amalur::dynamic_source<double>> sources;
   sources.emplace_back(fact, amalur::identity_rows(), amalur::columns({0, 1, 2, 3}));
-  sources.emplace_back(dim, amalur::gather_rows(a), amalur::columns({4, 5, 6}));
+  sources.emplace_back(dim, by_a, amalur::columns({4, 5, 6}));
   sources.emplace_back(std::move(onehot), amalur::partial_rows(b), amalur::columns({7, 8, 9, 10, 11, 12}));
+  sources.emplace_back(std::move(dim_levels), by_a, amalur::columns({13, 14, 15}));
   return amalur::dynamic_normalized_matrix<double>(std::move(sources));
 }
 bool same_bits(const MatrixXd& a, const MatrixXd& b) {

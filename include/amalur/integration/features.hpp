@@ -294,16 +294,19 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
     if (it == blocks.end()) continue;
     const detail::alias_block& b = it->second;
     const index_t n = rows.table_of(alias).rows;
+    // One indicator per alias, shared by its dense and one-hot sources: the
+    // row index is stored once, and the crossprod sees that they share it.
+    const row_indicator indicator = rows.indicator(alias);
     if (!b.dense.empty()) {
       Eigen::MatrixXd m(n, static_cast<index_t>(b.dense.size()));
       for (std::size_t c = 0; c < b.dense.size(); ++c)
         m.col(static_cast<index_t>(c)) = Eigen::Map<const Eigen::VectorXd>(b.dense[c].data(), n);
-      sources.emplace_back(std::move(m), rows.indicator(alias), columns(b.dense_targets));
+      sources.emplace_back(std::move(m), indicator, columns(b.dense_targets));
     }
     if (!b.onehot_targets.empty()) {
       csr_matrix<double> m(n, static_cast<index_t>(b.onehot_targets.size()));
       m.setFromTriplets(b.onehot.begin(), b.onehot.end());
-      sources.emplace_back(std::move(m), rows.indicator(alias), columns(b.onehot_targets));
+      sources.emplace_back(std::move(m), indicator, columns(b.onehot_targets));
     }
   }
   for (auto& s : coalesced) sources.push_back(std::move(s));

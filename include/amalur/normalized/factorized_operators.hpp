@@ -147,7 +147,9 @@ void add_product(const T& t, const dense_cref<typename T::Scalar>& x, dense_mref
 }
 
 /// out (d x d) += T^T diag(w) T (w null: T^T T): every part's own block and
-/// every pair's block in parallel, added in a fixed order.
+/// every pair's block in parallel, added in a fixed order; parts that share
+/// an indicator (an alias's dense and one-hot columns) meet without a pass
+/// over the target rows.
 template <class T>
 void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_mref<typename T::Scalar> out) {
   using Scalar = typename T::Scalar;
@@ -167,7 +169,8 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
         return;
       }
       detail::visit_part(t, b, [&](const auto& sb, const auto& rb, const part_layout&) {
-        block = kernels::cross_block(sa, ra, sb, rb, w);
+        block = kernels::same_indicator(ra, rb) ? kernels::shared_rows_block(sa, sb, ra, w)
+                                                : kernels::cross_block(sa, ra, sb, rb, w);
       });
     });
   });

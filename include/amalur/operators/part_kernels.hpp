@@ -153,6 +153,59 @@ dense_matrix<Scalar> cross_block(const Sa& sa, const Ra& ra, const Sb& sb, const
   return block;
 }
 
+/// Do two parts take the same source row for every target row? (Then their
+/// block needs no pass over the target rows: I_a^T diag(w) I_b is diagonal.)
+inline bool same_indicator(const offset_rows& a, const offset_rows& b) {
+  return a.offset() == b.offset() && a.source_rows() == b.source_rows() && a.target_rows() == b.target_rows();
+}
+inline bool same_indicator(const indexed_rows& a, const indexed_rows& b) {
+  return a.data() == b.data() && a.source_rows() == b.source_rows() && a.target_rows() == b.target_rows();
+}
+inline bool same_indicator(const offset_rows&, const indexed_rows&) { return false; }
+inline bool same_indicator(const indexed_rows&, const offset_rows&) { return false; }
+
+namespace detail {
+/// block (d_a x d_b) += S_a^T diag(c) S_b for a dense S_a and a CSR S_b over
+/// the same source rows: each stored value of S_b meets its row of S_a, no copy.
+template <class Sa, class Sb, class Scalar>
+void add_dense_sparse_weighted(const Sa& sa, const Sb& sb, const dense_vector<Scalar>& c, dense_matrix<Scalar>& block) {
+  const auto& r = row_major(sb);
+  using iterator = typename std::decay_t<decltype(r)>::InnerIterator;
+  for (index_t i = 0; i < r.outerSize(); ++i) {
+    if (c[i] == Scalar(0)) continue;
+    for (iterator it(r, i); it; ++it) block.col(it.col()) += (c[i] * it.value()) * sa.row(i).transpose();
+  }
+}
+}  // namespace detail
+
+/// S_a^T diag(c) S_b with c = I^T w, for two parts that share their indicator:
+/// the off-diagonal block of the crossprod without a pass over the target rows.
+template <class Sa, class Sb, class Rows, class Scalar>
+dense_matrix<Scalar> shared_rows_block(const Sa& sa, const Sb& sb, const Rows& rows, const dense_vector<Scalar>* w) {
+  const dense_vector<Scalar> c = row_weights(rows, w);
+  dense_matrix<Scalar> block = dense_matrix<Scalar>::Zero(sa.cols(), sb.cols());
+  if constexpr (!is_sparse_v<Sa> && !is_sparse_v<Sb>) {
+    add_transpose_times(sa, dense_matrix<Scalar>(c.asDiagonal() * sb), block);
+  } else if constexpr (!is_sparse_v<Sa>) {
+    detail::add_dense_sparse_weighted(sa, sb, c, block);
+  } else if constexpr (!is_sparse_v<Sb>) {
+    dense_matrix<Scalar> transposed = dense_matrix<Scalar>::Zero(sb.cols(), sa.cols());
+    detail::add_dense_sparse_weighted(sb, sa, c, transposed);
+    block = transposed.transpose();
+  } else {
+    const auto& ra = detail::row_major(sa);
+    const auto& rb = detail::row_major(sb);
+    using iterator_a = typename std::decay_t<decltype(ra)>::InnerIterator;
+    using iterator_b = typename std::decay_t<decltype(rb)>::InnerIterator;
+    for (index_t i = 0; i < ra.outerSize(); ++i) {
+      if (c[i] == Scalar(0)) continue;
+      for (iterator_a a(ra, i); a; ++a)
+        for (iterator_b b(rb, i); b; ++b) block(a.col(), b.col()) += c[i] * a.value() * b.value();
+    }
+  }
+  return block;
+}
+
 /// out (d x d) += M_a block M_b^T, and its mirror when the parts differ.
 template <class Scalar>
 void add_cross_block(const part_layout& a, const part_layout& b, const dense_matrix<Scalar>& block, bool mirror,
