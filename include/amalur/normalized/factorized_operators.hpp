@@ -12,6 +12,7 @@
 #include "amalur/execution/parallel.hpp"
 #include "amalur/metadata/layout.hpp"
 #include "amalur/operators/part_kernels.hpp"
+#include "amalur/operators/row_groups.hpp"
 #include "amalur/operators/statistics.hpp"
 
 namespace amalur::factorized {
@@ -146,39 +147,128 @@ void add_product(const T& t, const dense_cref<typename T::Scalar>& x, dense_mref
     add_left_multiply_transpose(t, x, out);
 }
 
-/// out (d x d) += T^T diag(w) T (w null: T^T T): every part's own block and
-/// every pair's block in parallel, added in a fixed order; parts that share
-/// an indicator (an alias's dense and one-hot columns) meet without a pass
-/// over the target rows.
+namespace detail {
+/// T's parts grouped by indicator: each part's layout and group, and each group's parts in order.
+struct part_groups {
+  std::vector<const part_layout*> layouts;
+  std::vector<std::vector<index_t>> members;
+  std::vector<index_t> group_of;
+};
+template <class T>
+part_groups group_parts(const T& t) {
+  part_groups g;
+  std::vector<kernels::indicator_key> keys;
+  t.for_each_part([&](const auto&, const auto& r, const part_layout& p) {
+    const kernels::indicator_key key = kernels::key_of(r);
+    index_t group = static_cast<index_t>(g.members.size());
+    for (std::size_t k = 0; k < keys.size(); ++k)
+      if (keys[k] == key) group = g.group_of[k];
+    if (group == static_cast<index_t>(g.members.size())) g.members.emplace_back();
+    g.members[static_cast<std::size_t>(group)].push_back(static_cast<index_t>(keys.size()));
+    g.group_of.push_back(group);
+    g.layouts.push_back(&p);
+    keys.push_back(key);
+  });
+  return g;
+}
+
+/// One block of the crossprod: part a's columns by part b's.
+template <class Scalar>
+struct cross_entry {
+  index_t a, b;
+  dense_matrix<Scalar> block;
+};
+
+/// The blocks between two groups of parts through one scatter pass: the group
+/// cheaper to scatter goes onto the other's source rows (operators/row_groups.hpp).
+template <class T>
+std::vector<cross_entry<typename T::Scalar>> group_blocks(const T& t, const std::vector<index_t>& g,
+                                                          const std::vector<index_t>& h,
+                                                          const dense_vector<typename T::Scalar>* w) {
+  using Scalar = typename T::Scalar;
+  double g_onto_h = 0, h_onto_g = 0;
+  for (index_t a : g)
+    visit_part(t, a, [&](const auto& sa, const auto&, const part_layout&) {
+      for (index_t b : h)
+        visit_part(t, b, [&](const auto& sb, const auto&, const part_layout&) {
+          g_onto_h += kernels::detail::scatter_cost(sa, sb, t.rows());
+          h_onto_g += kernels::detail::scatter_cost(sb, sa, t.rows());
+        });
+    });
+  const auto& scattered = g_onto_h <= h_onto_g ? g : h;
+  const auto& onto = g_onto_h <= h_onto_g ? h : g;
+  std::vector<kernels::row_reader<Scalar>> readers;
+  std::vector<csr_matrix<Scalar>> keep(scattered.size());
+  index_t width = 0;
+  for (std::size_t k = 0; k < scattered.size(); ++k)
+    visit_part(t, scattered[k], [&](const auto& s, const auto&, const part_layout&) {
+      readers.push_back(kernels::reader_of(s, width, keep[k]));
+      width += s.cols();
+    });
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z;
+  visit_part(t, scattered.front(), [&](const auto&, const auto& ra, const part_layout&) {
+    visit_part(t, onto.front(), [&](const auto&, const auto& rb, const part_layout&) {
+      z = kernels::scatter_group(readers, width, ra, rb, w);
+    });
+  });
+  const dense_matrix<Scalar> zc = z;
+  std::vector<cross_entry<Scalar>> out;
+  for (index_t b : onto)
+    visit_part(t, b, [&](const auto& sb, const auto&, const part_layout&) {
+      dense_matrix<Scalar> product = dense_matrix<Scalar>::Zero(sb.cols(), width);  // S_b^T Z
+      kernels::add_transpose_times(sb, zc, product);
+      for (std::size_t k = 0; k < scattered.size(); ++k)
+        out.push_back({b, scattered[k], product.middleCols(readers[k].column_offset, readers[k].cols)});
+    });
+  return out;
+}
+}  // namespace detail
+
+/// out (d x d) += T^T diag(w) T (w null: T^T T). Parts are grouped by their
+/// indicator (an alias's dense and one-hot columns share one): each part's
+/// own block, each pair within a group (S_a^T diag(I^T w) S_b, no pass over
+/// the target rows) and each pair of groups (one scatter pass for all their
+/// blocks) is a task; tasks run in parallel and are added in a fixed order.
 template <class T>
 void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_mref<typename T::Scalar> out) {
   using Scalar = typename T::Scalar;
-  const index_t parts = detail::part_count(t);
-  std::vector<std::pair<index_t, index_t>> pairs;
+  const detail::part_groups groups = detail::group_parts(t);
+  const index_t parts = static_cast<index_t>(groups.layouts.size());
+  struct task {
+    index_t a, b;
+    bool between_groups;
+  };
+  std::vector<task> tasks;
   for (index_t a = 0; a < parts; ++a)
-    for (index_t b = a; b < parts; ++b) pairs.emplace_back(a, b);
-  std::vector<dense_matrix<Scalar>> blocks(pairs.size());
-  std::vector<const part_layout*> layouts(static_cast<std::size_t>(parts));
-  parallel_tasks(static_cast<index_t>(pairs.size()), detail::threads_of(t), [&](index_t k) {
-    const auto [a, b] = pairs[static_cast<std::size_t>(k)];
-    auto& block = blocks[static_cast<std::size_t>(k)];
-    detail::visit_part(t, a, [&](const auto& sa, const auto& ra, const part_layout& pa) {
-      if (a == b) {
-        layouts[static_cast<std::size_t>(a)] = &pa;
-        block = kernels::weighted_gram(sa, ra, w);
+    for (index_t b = a; b < parts; ++b)
+      if (groups.group_of[static_cast<std::size_t>(a)] == groups.group_of[static_cast<std::size_t>(b)])
+        tasks.push_back({a, b, false});
+  const index_t count = static_cast<index_t>(groups.members.size());
+  for (index_t g = 0; g < count; ++g)
+    for (index_t h = g + 1; h < count; ++h) tasks.push_back({g, h, true});
+  std::vector<std::vector<detail::cross_entry<Scalar>>> results(tasks.size());
+  parallel_tasks(static_cast<index_t>(tasks.size()), detail::threads_of(t), [&](index_t k) {
+    const task tk = tasks[static_cast<std::size_t>(k)];
+    auto& result = results[static_cast<std::size_t>(k)];
+    if (tk.between_groups) {
+      result = detail::group_blocks(t, groups.members[static_cast<std::size_t>(tk.a)],
+                                    groups.members[static_cast<std::size_t>(tk.b)], w);
+      return;
+    }
+    detail::visit_part(t, tk.a, [&](const auto& sa, const auto& ra, const part_layout&) {
+      if (tk.a == tk.b) {
+        result.push_back({tk.a, tk.b, kernels::weighted_gram(sa, ra, w)});
         return;
       }
-      detail::visit_part(t, b, [&](const auto& sb, const auto& rb, const part_layout&) {
-        block = kernels::same_indicator(ra, rb) ? kernels::shared_rows_block(sa, sb, ra, w)
-                                                : kernels::cross_block(sa, ra, sb, rb, w);
+      detail::visit_part(t, tk.b, [&](const auto& sb, const auto&, const part_layout&) {
+        result.push_back({tk.a, tk.b, kernels::shared_rows_block(sa, sb, ra, w)});
       });
     });
   });
-  for (std::size_t k = 0; k < pairs.size(); ++k) {
-    const auto [a, b] = pairs[k];
-    kernels::add_cross_block<Scalar>(*layouts[static_cast<std::size_t>(a)], *layouts[static_cast<std::size_t>(b)],
-                                     blocks[k], a != b, out);
-  }
+  for (const auto& result : results)
+    for (const auto& e : result)
+      kernels::add_cross_block<Scalar>(*groups.layouts[static_cast<std::size_t>(e.a)],
+                                       *groups.layouts[static_cast<std::size_t>(e.b)], e.block, e.a != e.b, out);
 }
 
 /// Population column variances (ddof 0), centred: rows that no source

@@ -4,7 +4,8 @@
 // (normalized/factorized_operators.hpp, which also runs T X = I (S (M^T X))
 // and X T^T = (T X^T)^T in row blocks):
 //   T^T X   += M (S^T (I^T X))         X T     += ((X I) S) M^T
-//   T^T D T += M_a S_a^T (I_a^T D I_b) S_b M_b^T   (blocks, through the mappings)
+//   T^T D T += M_a S_a^T (I_a^T D I_b) S_b M_b^T   (blocks, through the mappings;
+//              between indicators in operators/row_groups.hpp)
 // Dense parts go through Eigen's own products; block indicators (identity,
 // offset) and block mappings use Eigen blocks, so they cost no copy.
 
@@ -88,41 +89,6 @@ dense_matrix<Scalar> weighted_gram(const S& s, const Rows& rows, const dense_vec
 }
 
 namespace detail {
-/// Z = I_b^T diag(w) I_a S_a (n_b x d_a), row by row over the target rows:
-/// each target row adds its row of S_a onto its row of b. The co-occurrence
-/// C = I_a^T diag(w) I_b is applied without being built.
-template <class Sa, class Ra, class Rb, class Scalar>
-Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> scatter_through(
-    const Sa& sa, const Ra& ra, const Rb& rb, index_t nb, const dense_vector<Scalar>* w) {
-  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z =
-      Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(nb, sa.cols());
-  index_t first = 0, last = ra.target_rows();
-  if constexpr (Ra::is_block) {  // only the block's target rows can take a row of a
-    first = ra.offset();
-    last = first + ra.source_rows();
-  }
-  if constexpr (is_sparse_v<Sa>) {
-    const auto& r = row_major(sa);
-    using iterator = typename std::decay_t<decltype(r)>::InnerIterator;
-    for (index_t i = first; i < last; ++i) {
-      const index_t pa = ra.source_row(i), pb = rb.source_row(i);
-      if (pa == none || pb == none) continue;
-      const Scalar wi = w ? (*w)[i] : Scalar(1);
-      for (iterator it(r, pa); it; ++it) z(pb, it.col()) += wi * it.value();
-    }
-  } else {
-    const index_t d = sa.cols();
-    for (index_t i = first; i < last; ++i) {
-      const index_t pa = ra.source_row(i), pb = rb.source_row(i);
-      if (pa == none || pb == none) continue;
-      const Scalar wi = w ? (*w)[i] : Scalar(1);
-      Scalar* zrow = z.row(pb).data();
-      for (index_t c = 0; c < d; ++c) zrow[c] += wi * sa(pa, c);
-    }
-  }
-  return z;
-}
-
 /// Work of scattering part a onto b's rows, then Z^T S_b.
 template <class Sa, class Sb>
 double scatter_cost(const Sa& sa, const Sb& sb, index_t shared_rows) {
@@ -133,36 +99,6 @@ double scatter_cost(const Sa& sa, const Sb& sb, index_t shared_rows) {
   return 4.0 * double(shared_rows) * row_a + product + double(sb.rows()) * double(sa.cols());
 }
 }  // namespace detail
-
-/// S_a^T (I_a^T diag(w) I_b) S_b: an off-diagonal crossprod block, as
-/// (S_b^T (I_b^T diag(w) I_a S_a))^T or S_a^T (I_a^T diag(w) I_b S_b),
-/// whichever side is cheaper to scatter.
-template <class Sa, class Ra, class Sb, class Rb, class Scalar>
-dense_matrix<Scalar> cross_block(const Sa& sa, const Ra& ra, const Sb& sb, const Rb& rb,
-                                 const dense_vector<Scalar>* w) {
-  const index_t n = ra.target_rows();
-  if (detail::scatter_cost(sa, sb, n) <= detail::scatter_cost(sb, sa, n)) {
-    const dense_matrix<Scalar> z = detail::scatter_through(sa, ra, rb, sb.rows(), w);  // n_b x d_a
-    dense_matrix<Scalar> block_t = dense_matrix<Scalar>::Zero(sb.cols(), sa.cols());
-    add_transpose_times(sb, z, block_t);
-    return block_t.transpose();
-  }
-  const dense_matrix<Scalar> z = detail::scatter_through(sb, rb, ra, sa.rows(), w);  // n_a x d_b
-  dense_matrix<Scalar> block = dense_matrix<Scalar>::Zero(sa.cols(), sb.cols());
-  add_transpose_times(sa, z, block);
-  return block;
-}
-
-/// Do two parts take the same source row for every target row? (Then their
-/// block needs no pass over the target rows: I_a^T diag(w) I_b is diagonal.)
-inline bool same_indicator(const offset_rows& a, const offset_rows& b) {
-  return a.offset() == b.offset() && a.source_rows() == b.source_rows() && a.target_rows() == b.target_rows();
-}
-inline bool same_indicator(const indexed_rows& a, const indexed_rows& b) {
-  return a.data() == b.data() && a.source_rows() == b.source_rows() && a.target_rows() == b.target_rows();
-}
-inline bool same_indicator(const offset_rows&, const indexed_rows&) { return false; }
-inline bool same_indicator(const indexed_rows&, const offset_rows&) { return false; }
 
 namespace detail {
 /// block (d_a x d_b) += S_a^T diag(c) S_b for a dense S_a and a CSR S_b over

@@ -1,0 +1,96 @@
+#pragma once
+// The crossprod blocks between two groups of parts, each group sharing one
+// indicator (an alias's dense and one-hot columns): one pass over the target
+// rows scatters every part of group A onto group B's source rows,
+//   Z = I_B^T diag(w) I_A [S_A1 | S_A2 | ...]   (n_B x d_A),
+// and each part b of B then gives its blocks with A as S_b^T Z. One pass per
+// pair of groups instead of one per pair of parts. The parts of A are read
+// through plain row descriptors, so the pass is one loop, not one per part.
+
+#include <vector>
+
+#include "amalur/core/traits.hpp"
+#include "amalur/operators/materialize.hpp"
+
+namespace amalur::kernels {
+
+/// What identifies an indicator: equal keys take the same source row for every target row.
+struct indicator_key {
+  const index_t* data = nullptr;  // indexed rows; null for a block
+  index_t offset = 0, source_rows = 0, target_rows = 0;
+  bool operator==(const indicator_key& o) const {
+    return data == o.data && offset == o.offset && source_rows == o.source_rows && target_rows == o.target_rows;
+  }
+};
+inline indicator_key key_of(const offset_rows& r) { return {nullptr, r.offset(), r.source_rows(), r.target_rows()}; }
+inline indicator_key key_of(const indexed_rows& r) { return {r.data(), 0, r.source_rows(), r.target_rows()}; }
+
+/// One part's rows as the scatter reads them: a dense matrix by strides, or CSR arrays.
+template <class Scalar>
+struct row_reader {
+  index_t column_offset = 0, cols = 0;
+  const Scalar* dense = nullptr;
+  index_t row_stride = 0, col_stride = 0;
+  const int* outer = nullptr;  // CSR (compressed)
+  const int* inner = nullptr;
+  const Scalar* values = nullptr;
+};
+
+/// A reader for `s` placed at `column_offset` of Z; `keep` holds a CSR copy when s is not CSR already.
+template <class S, class Scalar = typename S::Scalar>
+row_reader<Scalar> reader_of(const S& s, index_t column_offset, csr_matrix<Scalar>& keep) {
+  row_reader<Scalar> r;
+  r.column_offset = column_offset;
+  r.cols = s.cols();
+  if constexpr (is_sparse_v<S>) {
+    const csr_matrix<Scalar>* csr = &keep;
+    if constexpr (std::is_same_v<S, csr_matrix<Scalar>>) {
+      if (s.isCompressed()) csr = &s;
+      else keep = s;
+    } else {
+      keep = s;
+    }
+    keep.makeCompressed();
+    r.outer = csr->outerIndexPtr();
+    r.inner = csr->innerIndexPtr();
+    r.values = csr->valuePtr();
+  } else {
+    r.dense = s.data();
+    const bool row_major_order = (Eigen::internal::traits<S>::Flags & Eigen::RowMajorBit) != 0;
+    r.row_stride = row_major_order ? s.outerStride() : 1;
+    r.col_stride = row_major_order ? 1 : s.outerStride();
+  }
+  return r;
+}
+
+/// Z (n_B x d_A, row-major) = I_B^T diag(w) I_A [parts of A], in one pass over the target rows.
+template <class Ra, class Rb, class Scalar>
+Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> scatter_group(
+    const std::vector<row_reader<Scalar>>& parts, index_t width, const Ra& ra, const Rb& rb,
+    const dense_vector<Scalar>* w) {
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z =
+      Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(rb.source_rows(), width);
+  index_t first = 0, last = ra.target_rows();
+  if constexpr (Ra::is_block) {  // only the block's target rows take a row of A
+    first = ra.offset();
+    last = first + ra.source_rows();
+  }
+  for (index_t i = first; i < last; ++i) {
+    const index_t pa = ra.source_row(i), pb = rb.source_row(i);
+    if (pa == none || pb == none) continue;
+    const Scalar wi = w ? (*w)[i] : Scalar(1);
+    Scalar* zrow = z.row(pb).data();
+    for (const auto& p : parts) {
+      Scalar* dst = zrow + p.column_offset;
+      if (p.dense) {
+        const Scalar* src = p.dense + pa * p.row_stride;
+        for (index_t c = 0; c < p.cols; ++c) dst[c] += wi * src[c * p.col_stride];
+      } else {
+        for (int k = p.outer[pa]; k < p.outer[pa + 1]; ++k) dst[p.inner[k]] += wi * p.values[k];
+      }
+    }
+  }
+  return z;
+}
+
+}  // namespace amalur::kernels
