@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Core>
@@ -34,19 +35,17 @@ inline double f1(const Eigen::Ref<const Eigen::VectorXd>& y, const Eigen::Ref<co
 /// Area under the ROC curve (the Mann-Whitney statistic, ties counted half).
 inline double auc(const Eigen::Ref<const Eigen::VectorXd>& y, const Eigen::Ref<const Eigen::VectorXd>& score) {
   if (y.size() != score.size()) detail::fail<dimension_error>("auc: ", y.size(), " labels and ", score.size(), " scores");
-  std::vector<Eigen::Index> order(static_cast<std::size_t>(y.size()));
-  std::iota(order.begin(), order.end(), Eigen::Index{0});
-  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return score[a] < score[b]; });
+  // (score, is positive) side by side: the sort compares in place, not through an index.
+  std::vector<std::pair<double, bool>> ranked(static_cast<std::size_t>(y.size()));
+  for (Eigen::Index i = 0; i < y.size(); ++i) ranked[static_cast<std::size_t>(i)] = {score[i], y[i] == 1.0};
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   double rank_sum = 0, positives = 0;
-  for (std::size_t i = 0; i < order.size();) {
+  for (std::size_t i = 0; i < ranked.size();) {
     std::size_t j = i;
-    while (j < order.size() && score[order[j]] == score[order[i]]) ++j;
-    const double mid_rank = 0.5 * static_cast<double>(i + j + 1);  // ranks from 1
-    for (std::size_t k = i; k < j; ++k)
-      if (y[order[k]] == 1.0) {
-        rank_sum += mid_rank;
-        positives += 1;
-      }
+    double tied_positives = 0;
+    for (; j < ranked.size() && ranked[j].first == ranked[i].first; ++j) tied_positives += ranked[j].second;
+    rank_sum += tied_positives * 0.5 * static_cast<double>(i + j + 1);  // ranks from 1, ties at their mid rank
+    positives += tied_positives;
     i = j;
   }
   const double negatives = static_cast<double>(y.size()) - positives;

@@ -36,6 +36,30 @@ template <class T>
 int threads_of(const T& t) {
   return t.context()->threads();
 }
+/// T's parts grouped by indicator: each part's layout and group, and each group's parts in order.
+struct part_groups {
+  std::vector<const part_layout*> layouts;
+  std::vector<std::vector<index_t>> members;
+  std::vector<index_t> group_of;
+};
+template <class T>
+part_groups group_parts(const T& t) {
+  part_groups g;
+  std::vector<kernels::indicator_key> keys;
+  t.for_each_part([&](const auto&, const auto& r, const part_layout& p) {
+    const kernels::indicator_key key = kernels::key_of(r);
+    index_t group = static_cast<index_t>(g.members.size());
+    for (std::size_t k = 0; k < keys.size(); ++k)
+      if (keys[k] == key) group = g.group_of[k];
+    if (group == static_cast<index_t>(g.members.size())) g.members.emplace_back();
+    g.members[static_cast<std::size_t>(group)].push_back(static_cast<index_t>(keys.size()));
+    g.group_of.push_back(group);
+    g.layouts.push_back(&p);
+    keys.push_back(key);
+  });
+  return g;
+}
+
 /// A dense source whose rows are a block of T's: its product rows are cut with T's rows.
 template <class S, class Rows>
 constexpr bool cut_with_rows = !is_sparse_v<S> && Rows::is_block;
@@ -98,14 +122,38 @@ void add_multiply(const T& t, const dense_cref<typename T::Scalar>& x, dense_mre
   });
 }
 
-/// out (d x m) += T^T X, in parallel over parts.
+/// out (d x m) += T^T X, in parallel over groups of parts that share an
+/// indicator: each group scatters X onto its source rows once (I^T X), then
+/// each of its parts adds M S^T (I^T X); groups are added in order.
 template <class T>
 void add_transpose_multiply(const T& t, const dense_cref<typename T::Scalar>& x,
                             dense_mref<typename T::Scalar> out) {
   using Scalar = typename T::Scalar;
-  detail::add_per_part(t, out, [&](const auto& s, const auto& r, const part_layout& p, dense_mref<Scalar> mine) {
-    kernels::transpose_multiply(s, r, p, x, mine);
+  const detail::part_groups groups = detail::group_parts(t);
+  const index_t count = static_cast<index_t>(groups.members.size());
+  std::vector<dense_matrix<Scalar>> own(static_cast<std::size_t>(count));
+  parallel_tasks(count, detail::threads_of(t), [&](index_t g) {
+    const auto& members = groups.members[static_cast<std::size_t>(g)];
+    auto& mine = own[static_cast<std::size_t>(g)];
+    mine = dense_matrix<Scalar>::Zero(out.rows(), out.cols());
+    dense_matrix<Scalar> scattered;  // I^T X of the group, once
+    bool have_scattered = false;
+    for (const index_t k : members)
+      detail::visit_part(t, k, [&](const auto& s, const auto& r, const part_layout& p) {
+        const auto add = [&](const dense_cref<Scalar>& z) {
+          kernels::detail::add_mapped_rows<Scalar>(p, x.cols(), mine,
+                                                   [&](dense_mref<Scalar> dst) { kernels::add_transpose_times(s, z, dst); });
+        };
+        if constexpr (std::decay_t<decltype(r)>::is_block) {
+          add(x.middleRows(r.offset(), r.source_rows()));
+        } else {
+          if (!have_scattered) scattered = kernels::scatter_rows(r, x);
+          have_scattered = true;
+          add(scattered);
+        }
+      });
   });
+  for (const auto& mine : own) out += mine;
 }
 
 /// out (m x d) += X T, in parallel over parts.
@@ -148,30 +196,6 @@ void add_product(const T& t, const dense_cref<typename T::Scalar>& x, dense_mref
 }
 
 namespace detail {
-/// T's parts grouped by indicator: each part's layout and group, and each group's parts in order.
-struct part_groups {
-  std::vector<const part_layout*> layouts;
-  std::vector<std::vector<index_t>> members;
-  std::vector<index_t> group_of;
-};
-template <class T>
-part_groups group_parts(const T& t) {
-  part_groups g;
-  std::vector<kernels::indicator_key> keys;
-  t.for_each_part([&](const auto&, const auto& r, const part_layout& p) {
-    const kernels::indicator_key key = kernels::key_of(r);
-    index_t group = static_cast<index_t>(g.members.size());
-    for (std::size_t k = 0; k < keys.size(); ++k)
-      if (keys[k] == key) group = g.group_of[k];
-    if (group == static_cast<index_t>(g.members.size())) g.members.emplace_back();
-    g.members[static_cast<std::size_t>(group)].push_back(static_cast<index_t>(keys.size()));
-    g.group_of.push_back(group);
-    g.layouts.push_back(&p);
-    keys.push_back(key);
-  });
-  return g;
-}
-
 /// One block of the crossprod: part a's columns by part b's.
 template <class Scalar>
 struct cross_entry {

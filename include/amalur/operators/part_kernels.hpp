@@ -3,7 +3,7 @@
 // accumulated into the result. A normalized matrix sums them over its parts
 // (normalized/factorized_operators.hpp, which also runs T X = I (S (M^T X))
 // and X T^T = (T X^T)^T in row blocks):
-//   T^T X   += M (S^T (I^T X))         X T     += ((X I) S) M^T
+//   X T     += ((X I) S) M^T           (T^T X = M (S^T (I^T X)) is run there too)
 //   T^T D T += M_a S_a^T (I_a^T D I_b) S_b M_b^T   (blocks, through the mappings;
 //              between indicators in operators/row_groups.hpp)
 // Dense parts go through Eigen's own products; block indicators (identity,
@@ -51,19 +51,6 @@ void add_mapped_cols(const part_layout& p, index_t m, nondeduced<dense_mref<Scal
   }
 }
 }  // namespace detail
-
-/// out (d x m) += M S^T I^T X.
-template <class S, class Rows, class Scalar>
-void transpose_multiply(const S& s, const Rows& rows, const part_layout& p, const dense_cref<Scalar>& x,
-                        nondeduced<dense_mref<Scalar>> out) {
-  const auto run = [&](const dense_cref<Scalar>& z) {  // z = I^T X
-    detail::add_mapped_rows<Scalar>(p, x.cols(), out, [&](dense_mref<Scalar> dst) { add_transpose_times(s, z, dst); });
-  };
-  if constexpr (Rows::is_block)
-    run(x.middleRows(rows.offset(), rows.source_rows()));
-  else
-    run(scatter_rows(rows, x));
-}
 
 /// out (m x d) += X I S M^T.
 template <class S, class Rows, class Scalar>
