@@ -110,19 +110,31 @@ class materialized_matrix : public eigen_operator_set<materialized_matrix<Scalar
   std::variant<dense_matrix<Scalar>, csr_matrix<Scalar>> t_;
 };
 
-/// A user's Eigen matrix (dense or sparse) with the operator set; no copy.
+/// A user's Eigen matrix (dense or sparse) with the operator set; no copy,
+/// except that a column-major sparse matrix is converted to CSR once, here,
+/// since the row-wise kernels (crossprod, row norms) would otherwise
+/// convert it on every call.
 template <class M>
 class matrix_view : public eigen_operator_set<matrix_view<M>> {
  public:
   using Scalar = typename M::Scalar;
-  explicit matrix_view(const M& m) : m_(m) { detail::check_finite(m_, "matrix"); }
+  explicit matrix_view(const M& m) : m_(m) {
+    detail::check_finite(m_, "matrix");
+    if constexpr (converts) csr_ = csr_matrix<Scalar>(m_);
+  }
   template <class F>
   decltype(auto) visit(F&& f) const {
-    return f(m_);
+    if constexpr (converts)
+      return f(csr_);
+    else
+      return f(m_);
   }
 
  private:
+  static constexpr bool converts = is_sparse_v<M> && !std::is_same_v<M, csr_matrix<Scalar>>;
+  struct no_copy {};
   const M& m_;
+  std::conditional_t<converts, csr_matrix<Scalar>, no_copy> csr_;
 };
 
 }  // namespace amalur
