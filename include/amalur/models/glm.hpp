@@ -49,21 +49,26 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   Eigen::VectorXd b = Eigen::VectorXd::Zero(q);
   detail::irls_track track;
   // Gaussian with identity link: the working weights are the prior weights
-  // and the working response is y, whatever eta, so one weighted least
-  // squares solve is the solution (`iterations` is then 1: the number of
-  // Newton systems solved), and the last system serves the standard errors.
+  // and the working response is y - offset, whatever eta, so one weighted
+  // least squares solve is the solution (without L1, `iterations` is then 1:
+  // it counts the Newton systems solved), and the last system serves the
+  // standard errors.
   const bool fixed_weights = family_.kind() == family_kind::gaussian && family_.link() == link_kind::identity;
   const bool exact_in_one_step = fixed_weights && l1_ == 0;
+  if (fixed_weights) {
+    ws.weight = w;
+    ws.v.col(0) = w;
+    if (offset.size())
+      ws.v.col(1) = w.cwiseProduct(y - offset);
+    else
+      ws.v.col(1) = w.cwiseProduct(y);
+  }
 
   detail::newton_system sys;
   Eigen::MatrixXd final_gram;  // X_a^T W X_a unscaled, when W does not depend on eta
   Eigen::VectorXd curvature;   // the last Newton system's diagonal, to scale the final gradient
   for (int it = 1; it <= max_iterations_; ++it) {
-    if (fixed_weights) {
-      ws.weight = w;
-      ws.v.col(0) = w;
-      ws.v.col(1) = w.cwiseProduct(y);
-    } else {
+    if (!fixed_weights) {
       detail::irls_state_into(family_, y, w, ws.eta, offset, ws.mu, ws.derivative, ws.weight, ws.v.col(1));
       ws.v.col(0) = ws.weight;
       ws.v.col(1).array() *= ws.weight.array();
