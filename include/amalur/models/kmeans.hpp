@@ -2,7 +2,7 @@
 // k-means (Lloyd) with k-means++ seeding, factorized: distances come from
 // ||x||^2 - 2 X C^T + ||c||^2, where X C^T is one T * X and ||x||^2 is
 // computed per source row; centroid sums are one T^T A (A = one-hot labels)
-// on a normalized matrix, and a pass by label on a materialized one.
+// (kept across iterations), and a pass by label on a sparse materialized T.
 
 #include <limits>
 #include <random>
@@ -75,11 +75,13 @@ struct is_eigen_backed<materialized_matrix<S>> : std::true_type {};
 template <class M>
 struct is_eigen_backed<matrix_view<M>> : std::true_type {};
 
-/// Centroid sums (d x k) and cluster sizes from the labels. On an Eigen
-/// matrix, each row is added to its cluster's sum in one pass over T's
-/// values (O(nnz), no one-hot, no GEMM). On a normalized matrix the sums
-/// stay factorized, T^T A with A the n x k one-hot of the labels; A is kept
-/// across iterations and only the rows whose label changed are rewritten.
+/// Centroid sums (d x k) and cluster sizes from the labels. On a sparse
+/// (CSR) Eigen matrix, each non-zero is added to its row's cluster sum in
+/// one pass (O(nnz), no one-hot, no product). Elsewhere the sums are T^T A
+/// with A the n x k one-hot of the labels: factorized on a normalized
+/// matrix, and on a dense T a vectorized product beats a scalar scatter by
+/// label. A is kept across iterations and only the rows whose label changed
+/// are rewritten (no n x k allocation and fill per iteration).
 template <class Design>
 class cluster_sums {
  public:
@@ -90,41 +92,34 @@ class cluster_sums {
     counts.setZero(k_);
     for (const index_t l : labels) counts[l] += 1;
     if constexpr (is_eigen_backed<Design>::value) {
-      sums.setZero(x.cols(), k_);
-      x.visit([&](const auto& t) { add_by_label(t, labels, sums); });
-    } else {
-      if (onehot_.size() == 0) {
-        onehot_.setZero(n_, k_);
-        previous_.assign(labels.size(), 0);
-        for (index_t i = 0; i < n_; ++i) onehot_(i, 0) = 1;
-      }
-      for (std::size_t i = 0; i < labels.size(); ++i)
-        if (labels[i] != previous_[i]) {
-          onehot_(static_cast<index_t>(i), previous_[i]) = 0;
-          onehot_(static_cast<index_t>(i), labels[i]) = 1;
-          previous_[i] = labels[i];
+      const bool done = x.visit([&](const auto& t) {
+        if constexpr (is_sparse_v<std::decay_t<decltype(t)>>) {
+          sums.setZero(x.cols(), k_);
+          for (index_t o = 0; o < t.outerSize(); ++o)
+            for (typename std::decay_t<decltype(t)>::InnerIterator it(t, o); it; ++it)
+              sums(it.col(), labels[static_cast<std::size_t>(it.row())]) += static_cast<double>(it.value());
+          return true;
+        } else {
+          return false;
         }
-      sums = x.transpose_multiply(onehot_).template cast<double>();
+      });
+      if (done) return;
     }
+    if (onehot_.size() == 0) {
+      onehot_.setZero(n_, k_);
+      previous_.assign(labels.size(), 0);
+      for (index_t i = 0; i < n_; ++i) onehot_(i, 0) = 1;
+    }
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] != previous_[i]) {
+        onehot_(static_cast<index_t>(i), previous_[i]) = 0;
+        onehot_(static_cast<index_t>(i), labels[i]) = 1;
+        previous_[i] = labels[i];
+      }
+    sums = x.transpose_multiply(onehot_).template cast<double>();
   }
 
  private:
-  template <class T>
-  static void add_by_label(const T& t, const std::vector<index_t>& labels, Eigen::MatrixXd& sums) {
-    if constexpr (is_sparse_v<T>) {
-      for (index_t o = 0; o < t.outerSize(); ++o)
-        for (typename T::InnerIterator it(t, o); it; ++it)
-          sums(it.col(), labels[static_cast<std::size_t>(it.row())]) += static_cast<double>(it.value());
-    } else if constexpr (T::IsRowMajor) {
-      for (index_t i = 0; i < t.rows(); ++i)
-        sums.col(labels[static_cast<std::size_t>(i)]) += t.row(i).transpose().template cast<double>();
-    } else {
-      for (index_t j = 0; j < t.cols(); ++j)  // column by column: T streamed once in storage order
-        for (index_t i = 0; i < t.rows(); ++i)
-          sums(j, labels[static_cast<std::size_t>(i)]) += static_cast<double>(t(i, j));
-    }
-  }
-
   index_t n_, k_;
   Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> onehot_;
   std::vector<index_t> previous_;
