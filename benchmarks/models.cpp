@@ -10,6 +10,13 @@
 #include <amalur/models/lbfgs.hpp>
 #include <chrono>
 #include <functional>
+#ifdef AMALUR_HAVE_IO
+#include <amalur/integration/spec.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#endif
 
 #include "paired.hpp"
 #include "star_schema.hpp"
@@ -93,6 +100,77 @@ void run_pair(benchmark::State& state, const model& m, index_t tr, double fr) {
             [&] { benchmark::DoNotOptimize(m.train(s, false)); });
 }
 
+#ifdef AMALUR_HAVE_IO
+// The fits of issue 10's profile on a month of real flights (January 2001,
+// 511,502 rows, joined twice with airports), prepared by the amalur
+// program's code path (a spec, integration::prepare). The data lives in
+// AMALUR_DATA, else ../shared/data beside the source tree; without it the
+// benchmarks report an error and skip.
+namespace fs = std::filesystem;
+
+fs::path data_dir() {
+  if (const char* env = std::getenv("AMALUR_DATA")) return env;
+  return fs::path(AMALUR_SOURCE_DIR) / ".." / "shared" / "data";
+}
+
+/// The flights month prepared once (January is a prefix of the date-sorted
+/// file); null when the data is absent.
+const amalur::integration::prepared* flights_month(bool binary) {
+  static std::unique_ptr<amalur::integration::prepared> cached[2];
+  auto& slot = cached[binary ? 1 : 0];
+  if (slot) return slot.get();
+  const fs::path flights = data_dir() / "flights-2001-jan-feb.csv", airports = data_dir() / "airports.csv";
+  if (!fs::exists(flights) || !fs::exists(airports)) return nullptr;
+  const fs::path dir = fs::temp_directory_path() / "amalur-bench-flights-month";
+  fs::create_directories(dir);
+  if (!fs::exists(dir / "flights.csv")) {
+    std::string text = amalur::io::read_file(flights.string(), "flights");
+    text.resize(text.find("\n2001-02-") + 1);
+    std::ofstream(dir / "flights.csv", std::ios::binary) << text;
+  }
+  fs::copy_file(airports, dir / "airports.csv", fs::copy_options::skip_existing);
+  const std::string spec = R"({"tables": {"flights": {"path": "flights.csv"}, "airports": {"path": "airports.csv"}},
+ "base": "flights",
+ "joins": [{"table": "airports", "as": "o", "kind": "left", "on": [["origin", "iata"]]},
+           {"table": "airports", "as": "d", "kind": "left", "on": [["destination", "iata"]]}],
+ "features": [{"column": "flights.distance"},
+              {"column": "o.latitude"}, {"column": "o.longitude"},
+              {"column": "d.latitude"}, {"column": "d.longitude"},
+              {"column": "o.state", "encoding": "onehot"},
+              {"column": "d.state", "encoding": "onehot"},
+              {"column": "flights.date", "derive": "hour", "encoding": "onehot"},
+              {"column": "flights.date", "derive": "weekday", "encoding": "onehot"}],
+ "label": {"column": "flights.delay")" +
+                           std::string(binary ? R"(, "threshold": 15})" : "}") + R"(,
+ "model": {"family": ")" + (binary ? "binomial" : "gaussian") + R"("}})";
+  const amalur::integration::spec s =
+      amalur::integration::parse_spec(amalur::integration::spec_json::parse(spec), dir);
+  slot = std::make_unique<amalur::integration::prepared>();
+  amalur::integration::prepare(s, *slot);
+  return slot.get();
+}
+
+/// Gaussian (identity link) or binomial (logit, 5 IRLS steps) on the month,
+/// factorized and on T materialized beforehand (not counted: the fits are compared).
+void BM_fit_flights_month(benchmark::State& state) {
+  const bool binary = state.range(0) == 1;
+  const amalur::integration::prepared* p = flights_month(binary);
+  if (!p) {
+    state.SkipWithError(("no flights data in " + data_dir().string() + " (set AMALUR_DATA)").c_str());
+    return;
+  }
+  auto t = p->design->matrix;
+  t.set_strategy(amalur::strategy::factorized);
+  const amalur::materialized_matrix<double> m = amalur::materialize_best(t);
+  const amalur::glm model = binary ? amalur::glm(amalur::binomial()).max_iterations(5).tolerance(1e-300)
+                                   : amalur::glm(amalur::gaussian());
+  time_pair(state, "ms", 1e3, [&] { benchmark::DoNotOptimize(model.fit(t, p->labels).objective); },
+            [&] { benchmark::DoNotOptimize(model.fit(m, p->labels).objective); });
+  state.counters["rows"] = static_cast<double>(t.rows());
+  state.counters["cols"] = static_cast<double>(t.cols());
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -100,6 +178,14 @@ int main(int argc, char** argv) {
   for (const model& m : models())
     register_star_grid(m.name, [m](benchmark::State& s, index_t tr, double fr) { run_pair(s, m, tr, fr); },
                        benchmark::kMillisecond, 2);
+#ifdef AMALUR_HAVE_IO
+  for (long binary : {0, 1})
+    benchmark::RegisterBenchmark(binary ? "fit_flights_month/binomial_5_steps" : "fit_flights_month/gaussian",
+                                 BM_fit_flights_month)
+        ->Arg(binary)
+        ->Unit(benchmark::kMillisecond)
+        ->MinTime(1.0);
+#endif
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
 }

@@ -135,6 +135,14 @@ TEST_CASE("linear regression equals the closed form and statsmodels' log-likelih
   // Standard errors: sigma^2 (X^T X)^{-1}, sigma^2 = RSS / (n - p).
   const VectorXd se = ((xa.transpose() * xa).inverse().diagonal() * rss / (n - 7)).cwiseSqrt();
   CHECK((fit.standard_errors - se.tail(6)).cwiseAbs().maxCoeff() < 1e-10);
+  CHECK(fit.iterations == 1);  // one weighted least squares solve
+  // With an offset the closed form's response is y - offset (the same fit as on y - offset).
+  const VectorXd offset = VectorXd::LinSpaced(y.size(), -2.0, 3.0);
+  const auto with_offset = amalur::linear_regression().fit(t, y, VectorXd(), offset);
+  const auto shifted = amalur::linear_regression().fit(t, y - offset);
+  CHECK(std::abs(with_offset.intercept - shifted.intercept) < 1e-10);
+  CHECK((with_offset.coefficients - shifted.coefficients).cwiseAbs().maxCoeff() < 1e-10);
+  CHECK(std::abs(with_offset.deviance - shifted.deviance) < 1e-8 * shifted.deviance);
 }
 
 TEST_CASE("elastic net: proximal Newton satisfies the KKT conditions and zeroes weak coefficients", "[models]") {

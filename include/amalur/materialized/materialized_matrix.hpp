@@ -6,6 +6,7 @@
 // when T is mostly zeros (one-hot dimensions).
 // matrix_view gives a user's own Eigen matrix the same operator names.
 
+#include <memory>
 #include <variant>
 
 #include "amalur/operators/eigen_ops.hpp"
@@ -34,11 +35,11 @@ class eigen_operator_set {
     return self().visit([&](const auto& t) { return eigen_ops::product<operation::left_multiply_transpose>(t, x); });
   }
   auto crossprod() const {
-    return self().visit([](const auto& t) { return eigen_ops::crossprod(t); });
+    return self().visit_row_major([](const auto& t) { return eigen_ops::crossprod(t); });
   }
   template <class W>
   auto crossprod(const W& w) const {
-    return self().visit([&](const auto& t) { return eigen_ops::crossprod(t, w); });
+    return self().visit_row_major([&](const auto& t) { return eigen_ops::crossprod(t, w); });
   }
   auto row_sums() const { return multiply(ones(cols())); }
   auto col_sums() const { return transpose_multiply(ones(rows())); }
@@ -101,6 +102,11 @@ class materialized_matrix : public eigen_operator_set<materialized_matrix<Scalar
   decltype(auto) visit(F&& f) const {
     return std::visit(std::forward<F>(f), t_);
   }
+  /// T in row-major order where a kernel walks rows: T itself (CSR already).
+  template <class F>
+  decltype(auto) visit_row_major(F&& f) const {
+    return visit(std::forward<F>(f));
+  }
 
  private:
   void check_finite() const {
@@ -110,7 +116,11 @@ class materialized_matrix : public eigen_operator_set<materialized_matrix<Scalar
   std::variant<dense_matrix<Scalar>, csr_matrix<Scalar>> t_;
 };
 
-/// A user's Eigen matrix (dense or sparse) with the operator set; no copy.
+/// A user's Eigen matrix (dense or sparse) with the operator set; no copy,
+/// except that a column-major sparse matrix is converted to CSR the first
+/// time a row-wise kernel (the crossprod) needs it, and kept: a fit's many
+/// crossprods convert once, not per call, and the other operators use the
+/// matrix as it is.
 template <class M>
 class matrix_view : public eigen_operator_set<matrix_view<M>> {
  public:
@@ -120,9 +130,20 @@ class matrix_view : public eigen_operator_set<matrix_view<M>> {
   decltype(auto) visit(F&& f) const {
     return f(m_);
   }
+  template <class F>
+  decltype(auto) visit_row_major(F&& f) const {
+    if constexpr (is_sparse_v<M> && !std::is_same_v<M, csr_matrix<Scalar>>) {
+      if (!csr_) csr_ = std::make_shared<const csr_matrix<Scalar>>(m_);
+      return f(*csr_);
+    } else {
+      return f(m_);
+    }
+  }
 
  private:
   const M& m_;
+  // The CSR copy, made on first need (a view is one fit's: not for concurrent first calls).
+  mutable std::shared_ptr<const csr_matrix<Scalar>> csr_;
 };
 
 }  // namespace amalur

@@ -63,7 +63,10 @@ class stopwatch {
 template <class Design, class B>
 column_result<double, B> times(const Design& x, const Eigen::MatrixBase<B>& b) {
   using Scalar = typename Design::Scalar;
-  return x.multiply(column_result<Scalar, B>(b.template cast<Scalar>())).template cast<double>();
+  if constexpr (std::is_same_v<Scalar, double>)
+    return x.multiply(b.derived());  // returned as is: cast<double> would hand back a const reference, then a copy
+  else
+    return x.multiply(column_result<Scalar, B>(b.template cast<Scalar>())).template cast<double>();
 }
 /// X^T V in double.
 template <class Design>

@@ -44,18 +44,36 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   detail::stopwatch clock;
 
   // Start as R does: from the family's initial means, not from b = 0.
-  Eigen::VectorXd eta(n);
-  for (index_t i = 0; i < n; ++i)
-    eta[i] = family_.link_fn(family_.initial_mean(y[i])) + (offset.size() ? offset[i] : 0.0);
+  detail::irls_workspace ws(n);
+  detail::initial_eta(family_, y, offset, ws.eta);
   Eigen::VectorXd b = Eigen::VectorXd::Zero(q);
   detail::irls_track track;
-  const bool exact_in_one_step =
-      family_.kind() == family_kind::gaussian && family_.link() == link_kind::identity && l1_ == 0;
+  // Gaussian with identity link: the working weights are the prior weights
+  // and the working response is y - offset, whatever eta, so one weighted
+  // least squares solve is the solution (without L1, `iterations` is then 1:
+  // it counts the Newton systems solved), and the last system serves the
+  // standard errors.
+  const bool fixed_weights = family_.kind() == family_kind::gaussian && family_.link() == link_kind::identity;
+  const bool exact_in_one_step = fixed_weights && l1_ == 0;
+  if (fixed_weights) {
+    ws.weight = w;
+    ws.v.col(0) = w;
+    if (offset.size())
+      ws.v.col(1) = w.cwiseProduct(y - offset);
+    else
+      ws.v.col(1) = w.cwiseProduct(y);
+  }
 
-  Eigen::VectorXd curvature;  // the last Newton system's diagonal, to scale the final gradient
+  detail::newton_system sys;
+  Eigen::MatrixXd final_gram;  // X_a^T W X_a unscaled, when W does not depend on eta
+  Eigen::VectorXd curvature;   // the last Newton system's diagonal, to scale the final gradient
   for (int it = 1; it <= max_iterations_; ++it) {
-    const detail::working_state ws = detail::irls_state(family_, y, w, eta, offset);
-    const detail::newton_system sys = detail::build_system(x, intercept_, ws.weight, ws.response, total);
+    if (!fixed_weights) {
+      detail::irls_state_into(family_, y, w, ws.eta, offset, ws.mu, ws.derivative, ws.weight, ws.v.col(1));
+      ws.v.col(0) = ws.weight;
+      ws.v.col(1).array() *= ws.weight.array();
+    }
+    detail::build_system_into(x, intercept_, ws.weight, ws.v, total, sys, fixed_weights ? &final_gram : nullptr);
     curvature = sys.gram.diagonal();
     curvature.tail(p).array() += l2_;
     Eigen::VectorXd next = b;
@@ -66,12 +84,11 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
     }
     // Step-halving: back towards the last iterate while eta leaves the
     // link's domain or the objective does not decrease.
-    Eigen::VectorXd eta_next;
     double dev_next = 0, obj_next = 0;
     auto evaluate = [&] {
-      eta_next = problem.linear_predictor(next);
-      obj_next = problem.deviance(eta_next, dev_next) ? problem.objective(dev_next, next)
-                                                      : std::numeric_limits<double>::infinity();
+      problem.linear_predictor(next, ws.eta_next);
+      obj_next = problem.deviance(ws.eta_next, ws.mu, dev_next) ? problem.objective(dev_next, next)
+                                                                : std::numeric_limits<double>::infinity();
     };
     evaluate();
     for (int half = 0; track.should_halve(half, obj_next); ++half) {
@@ -84,7 +101,7 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
       break;
     }
     b = next;
-    eta = eta_next;
+    ws.eta.swap(ws.eta_next);
     const bool converged = track.accept(dev_next, obj_next, it, exact_in_one_step, tolerance_, out);
     if (progress_ && !progress_({it, track.objective, clock.seconds()})) {
       out.message = "stopped by the progress callback";
@@ -97,7 +114,9 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   }
   if (!out.converged && out.message.empty())
     out.message = "no convergence in " + std::to_string(max_iterations_) + " iterations";
-  detail::finish_fit(problem, *this, b, eta, track.deviance, track.objective, out, curvature);
+  const bool reuse = fixed_weights && final_gram.size() > 0;
+  detail::finish_fit(problem, *this, b, ws.eta, track.deviance, track.objective, out, curvature,
+                     reuse ? &final_gram : nullptr);
   return out;
 }
 

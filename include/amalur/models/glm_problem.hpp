@@ -45,14 +45,23 @@ class glm_problem {
   const Design& design() const { return x_; }
 
   Eigen::VectorXd linear_predictor(const Eigen::VectorXd& b) const {
-    Eigen::VectorXd eta = detail::times(x_, b.tail(x_.cols()));
+    Eigen::VectorXd eta;
+    linear_predictor(b, eta);
+    return eta;
+  }
+  /// X_a b (+ offset) into eta (the product's result moved in).
+  void linear_predictor(const Eigen::VectorXd& b, Eigen::VectorXd& eta) const {
+    eta = detail::times(x_, b.tail(x_.cols()));
     if (spec_.intercept()) eta.array() += b[0];
     if (offset_.size()) eta += offset_;
-    return eta;
   }
   /// The deviance at eta; false when eta leaves the link's domain.
   bool deviance(const Eigen::VectorXd& eta, double& dev) const {
     return detail::deviance_at(spec_.family(), y_, w_, eta, dev);
+  }
+  /// The same with `mu` (n) as scratch: no allocation.
+  bool deviance(const Eigen::VectorXd& eta, Eigen::VectorXd& mu, double& dev) const {
+    return detail::deviance_at(spec_.family(), y_, w_, eta, mu, dev);
   }
   double objective(double dev, const Eigen::VectorXd& b) const {
     const auto pen = b.tail(x_.cols());
@@ -73,13 +82,13 @@ class glm_problem {
   Eigen::VectorXd smooth_gradient(const Eigen::VectorXd& b, const Eigen::VectorXd& eta) const {
     const family& f = spec_.family();
     const index_t n = rows(), p = x_.cols();
-    Eigen::VectorXd score(n);
-    for (index_t i = 0; i < n; ++i) {
-      const double mu = f.mean(eta[i]);
-      score[i] = w_[i] * (y_[i] - mu) * f.mean_derivative(eta[i]) / f.variance(mu);
-    }
+    Eigen::VectorXd mu(n), d(n), score(n);
+    detail::mean_and_derivative(f.link(), eta, mu, d);
+    detail::with_variance(f.kind(), mu.array(), [&](const auto& v) {
+      score.array() = w_.array() * (y_.array() - mu.array()) * d.array() / v;
+    });
     Eigen::VectorXd grad(b.size());
-    grad.tail(p) = -detail::transpose_times(x_, Eigen::MatrixXd(score)).col(0) / total_ + spec_.l2() * b.tail(p);
+    grad.tail(p) = -detail::transpose_times_ref(x_, score).col(0) / total_ + spec_.l2() * b.tail(p);
     if (spec_.intercept()) grad[0] = -score.sum() / total_;
     return grad;
   }

@@ -4,6 +4,7 @@
 // rank check, IRLS's stopping rule, and coordinate descent for L1.
 
 #include <Eigen/Cholesky>
+#include <type_traits>
 
 #include "amalur/models/design.hpp"
 #include "amalur/models/family.hpp"
@@ -22,30 +23,90 @@ struct working_state {
   Eigen::VectorXd mu, weight, response;
 };
 
-inline working_state irls_state(const family& f, const vector_ref& y, const Eigen::VectorXd& w,
-                                const Eigen::VectorXd& eta, const Eigen::VectorXd& offset) {
-  working_state s{Eigen::VectorXd(eta.size()), Eigen::VectorXd(eta.size()), Eigen::VectorXd(eta.size())};
-  for (index_t i = 0; i < eta.size(); ++i) {
-    const double mu = f.mean(eta[i]), d = f.mean_derivative(eta[i]);
-    s.mu[i] = mu;
-    s.weight[i] = w[i] * d * d / f.variance(mu);
-    s.response[i] = (eta[i] - (offset.size() ? offset[i] : 0.0)) + (y[i] - mu) / d;
-  }
+/// mu, the working weights W = w mu'^2 / V(mu) and the working response
+/// z = eta - offset + (y - mu) / mu' at eta, into the caller's vectors
+/// (`d` is scratch for mu'); the link and family are chosen once.
+inline void irls_state_into(const family& f, const vector_ref& y, const vector_ref& w, const vector_ref& eta,
+                            const vector_ref& offset, Eigen::Ref<Eigen::VectorXd> mu, Eigen::Ref<Eigen::VectorXd> d,
+                            Eigen::Ref<Eigen::VectorXd> weight, Eigen::Ref<Eigen::VectorXd> response) {
+  mean_and_derivative(f.link(), eta, mu, d);
+  const auto m = mu.array(), dd = d.array();
+  with_variance(f.kind(), m, [&](const auto& v) { weight.array() = w.array() * dd * dd / v; });
+  if (offset.size())
+    response.array() = (eta.array() - offset.array()) + (y.array() - m) / dd;
+  else
+    response.array() = eta.array() + (y.array() - m) / dd;
+}
+inline working_state irls_state(const family& f, const vector_ref& y, const vector_ref& w, const vector_ref& eta,
+                                const vector_ref& offset) {
+  const index_t n = eta.size();
+  working_state s{Eigen::VectorXd(n), Eigen::VectorXd(n), Eigen::VectorXd(n)};
+  Eigen::VectorXd d(n);
+  irls_state_into(f, y, w, eta, offset, s.mu, d, s.weight, s.response);
   return s;
 }
 
-/// X_a^T W X_a and X_a^T W z through the operator set: one weighted
-/// crossprod and one two-column T^T X.
+/// The n-sized vectors of one IRLS fit, allocated once and reused by every
+/// step (fresh temporaries per step cost page faults on large n).
+struct irls_workspace {
+  Eigen::VectorXd eta, eta_next, mu, derivative, weight;
+  Eigen::MatrixXd v;  // [W, W z]: the right-hand side's two columns of T^T v
+  explicit irls_workspace(index_t n)
+      : eta(n), eta_next(n), mu(n), derivative(n), weight(n), v(n, 2) {}
+};
+
+/// R's starting point: eta = g(mu_0) + offset with mu_0 the family's initial mean.
+inline void initial_eta(const family& f, const vector_ref& y, const vector_ref& offset, Eigen::VectorXd& eta) {
+  const auto a = y.array();
+  auto e = eta.array();
+  switch (f.kind()) {  // family::initial_mean
+    case family_kind::gaussian:
+      if (f.link() == link_kind::identity) e = a;
+      else e = (a > 0.0).select(a, 1.0);
+      break;
+    case family_kind::binomial: e = (a + 0.5) / 2.0; break;
+    case family_kind::poisson: e = a + 0.1; break;
+    case family_kind::gamma: e = a; break;
+  }
+  switch (f.link()) {  // family::link_fn
+    case link_kind::identity: break;
+    case link_kind::logit: e = (e / (1.0 - e)).log(); break;
+    case link_kind::log: e = e.log(); break;
+    case link_kind::inverse: e = 1.0 / e; break;
+  }
+  if (offset.size()) eta += offset;
+}
+
+/// X^T V in double; no copy of V when the design's scalar is double.
+template <class Design, class V>
+Eigen::MatrixXd transpose_times_ref(const Design& x, const Eigen::MatrixBase<V>& v) {
+  using Scalar = typename Design::Scalar;
+  if constexpr (std::is_same_v<Scalar, double>)
+    return x.transpose_multiply(v.derived());
+  else
+    return x.transpose_multiply(v.template cast<Scalar>().eval()).template cast<double>();
+}
+/// X^T diag(w) X in double; no copy of w when the design's scalar is double.
 template <class Design>
-newton_system build_system(const Design& x, bool intercept, const Eigen::VectorXd& weight,
-                           const Eigen::VectorXd& response, double n) {
+Eigen::MatrixXd weighted_crossprod_ref(const Design& x, const Eigen::VectorXd& w) {
+  if constexpr (std::is_same_v<typename Design::Scalar, double>)
+    return x.crossprod(w);
+  else
+    return weighted_crossprod(x, w);
+}
+
+/// X_a^T W X_a / n and X_a^T W z / n from v = [W, W z] (n x 2) and W (the
+/// same weights as a vector, for the crossprod): one weighted crossprod and
+/// one two-column T^T X. `unscaled`, when given, receives X_a^T W X_a
+/// before the division (the standard errors' matrix when W is final).
+template <class Design>
+void build_system_into(const Design& x, bool intercept, const Eigen::VectorXd& weight, const Eigen::MatrixXd& v,
+                       double n, newton_system& s, Eigen::MatrixXd* unscaled = nullptr) {
   const index_t p = x.cols(), q = p + (intercept ? 1 : 0);
-  Eigen::MatrixXd v(weight.size(), 2);
-  v.col(0) = weight;
-  v.col(1) = weight.cwiseProduct(response);
-  const Eigen::MatrixXd xv = transpose_times(x, v);
-  newton_system s{Eigen::MatrixXd(q, q), Eigen::VectorXd(q)};
-  s.gram.bottomRightCorner(p, p) = weighted_crossprod(x, weight);
+  const Eigen::MatrixXd xv = transpose_times_ref(x, v);
+  s.gram.resize(q, q);
+  s.rhs.resize(q);
+  s.gram.bottomRightCorner(p, p) = weighted_crossprod_ref(x, weight);
   s.rhs.tail(p) = xv.col(1);
   if (intercept) {
     s.gram(0, 0) = weight.sum();
@@ -53,8 +114,21 @@ newton_system build_system(const Design& x, bool intercept, const Eigen::VectorX
     s.gram.block(1, 0, p, 1) = xv.col(0);
     s.rhs[0] = v.col(1).sum();
   }
+  if (unscaled) *unscaled = s.gram;
   s.gram /= n;
   s.rhs /= n;
+}
+
+/// X_a^T W X_a and X_a^T W z through the operator set: one weighted
+/// crossprod and one two-column T^T X.
+template <class Design>
+newton_system build_system(const Design& x, bool intercept, const Eigen::VectorXd& weight,
+                           const Eigen::VectorXd& response, double n) {
+  Eigen::MatrixXd v(weight.size(), 2);
+  v.col(0) = weight;
+  v.col(1) = weight.cwiseProduct(response);
+  newton_system s;
+  build_system_into(x, intercept, weight, v, n, s);
   return s;
 }
 

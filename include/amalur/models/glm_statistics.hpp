@@ -10,15 +10,19 @@
 
 namespace amalur::detail {
 
-/// The deviance at eta; false when eta leaves the link's domain.
-inline bool deviance_at(const family& f, const vector_ref& y, const Eigen::VectorXd& w, const Eigen::VectorXd& eta,
-                        double& dev) {
+/// The deviance at eta into `mu` (scratch, n); false when eta leaves the link's domain.
+inline bool deviance_at(const family& f, const vector_ref& y, const vector_ref& w, const vector_ref& eta,
+                        Eigen::Ref<Eigen::VectorXd> mu, double& dev) {
   dev = 0;
-  for (index_t i = 0; i < eta.size(); ++i) {
-    if (!f.valid_eta(eta[i])) return false;
-    dev += w[i] * f.unit_deviance(y[i], f.mean(eta[i]));
-  }
+  if (!all_valid_eta(f, eta)) return false;
+  mean(f.link(), eta, mu);
+  dev = weighted_deviance(f.kind(), y, w, mu);
   return std::isfinite(dev);
+}
+inline bool deviance_at(const family& f, const vector_ref& y, const vector_ref& w, const vector_ref& eta,
+                        double& dev) {
+  Eigen::VectorXd mu(eta.size());
+  return deviance_at(f, y, w, eta, mu, dev);
 }
 
 /// Dispersion, log-likelihood and the separation check, from the rows'
@@ -27,18 +31,29 @@ struct row_sums {
   double pearson = 0;   // sum w (y - mu)^2 / V(mu)
   index_t extreme = 0;  // binomial: fitted probabilities within 1e-8 of 0 or 1
 };
-inline row_sums sums_at(const family& f, const vector_ref& y, const Eigen::VectorXd& w, const Eigen::VectorXd& mu) {
+inline row_sums sums_at(const family& f, const vector_ref& y, const vector_ref& w, const vector_ref& mu) {
   row_sums s;
   const double eps = 1e-8;
-  for (index_t i = 0; i < mu.size(); ++i) {
-    s.pearson += w[i] * (y[i] - mu[i]) * (y[i] - mu[i]) / f.variance(mu[i]);
-    s.extreme += mu[i] < eps || mu[i] > 1 - eps;
-  }
+  const auto m = mu.array();
+  s.pearson = with_variance(f.kind(), m, [&](const auto& v) {
+    return (w.array() * (y.array() - m).square() / v).sum();
+  });
+  s.extreme = (m < eps || m > 1 - eps).count();
   return s;
 }
-inline double log_likelihood_at(const family& f, const vector_ref& y, const Eigen::VectorXd& w,
-                                const Eigen::VectorXd& mu, double scale) {
-  double ll = 0;
+inline double log_likelihood_at(const family& f, const vector_ref& y, const vector_ref& w, const vector_ref& mu,
+                                double scale) {
+  constexpr double two_pi = 6.283185307179586;
+  const auto a = y.array(), m = mu.array(), ww = w.array();
+  switch (f.kind()) {  // rows of weight 0 add nothing
+    case family_kind::gaussian:
+      return (ww > 0).select(-0.5 * (ww * (a - m).square() / scale + (two_pi * scale / ww).log()), 0.0).sum();
+    case family_kind::binomial:
+      return (ww > 0).select(ww * (xlogy(a, m) + xlogy(1.0 - a, 1.0 - m)), 0.0).sum();
+    case family_kind::poisson:
+    case family_kind::gamma: break;
+  }
+  double ll = 0;  // lgamma per row: no Eigen array form in the core module
   for (index_t i = 0; i < mu.size(); ++i)
     if (w[i] > 0) ll += f.log_likelihood(y[i], mu[i], w[i], scale);
   return ll;
@@ -74,9 +89,16 @@ inline void confirm_minimum(glm_fit& out, double decrement, double tolerance) {
 
 /// Statistics at the solution b: deviance, dispersion, log-likelihood,
 /// gradient norm, standard errors, separation. Shared by every solver.
+/// `final_gram`, when given, is X_a^T W X_a (unscaled) at the working
+/// weights of eta: the system IRLS solved last, when its weights do not
+/// depend on eta (Gaussian, identity link), so the standard errors need no
+/// second crossprod. Otherwise the weights at the solution differ from those
+/// of the last step (they were taken at the previous iterate), and the
+/// matrix is built here.
 template <class Problem>
 void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& b, const Eigen::VectorXd& eta,
-                double dev, double objective, glm_fit& out, const Eigen::VectorXd& curvature = {}) {
+                double dev, double objective, glm_fit& out, const Eigen::VectorXd& curvature = {},
+                const Eigen::MatrixXd* final_gram = nullptr) {
   const family& f = spec.family();
   const auto& x = problem.design();
   const Eigen::VectorXd& y = problem.labels();
@@ -84,18 +106,31 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
   const index_t n = x.rows(), p = x.cols(), o = spec.intercept() ? 1 : 0, q = p + o;
   const double total = problem.total_weight();
   const bool penalized = spec.l2() > 0 || spec.l1() > 0;
+  const bool build_gram = !penalized && !final_gram;
   out.intercept = spec.intercept() ? b[0] : 0.0;
   out.coefficients = b.tail(p);
   out.deviance = dev;
   out.objective = objective;
 
-  const working_state ws = irls_state(f, y, w, eta, problem.offset());
-  const row_sums sums = sums_at(f, y, w, ws.mu);
+  // One pass for mu, mu' and V at eta; then v = [score, W]: the gradient's
+  // score w (y - mu) mu' / V and, when the standard errors need them, the
+  // working weights; one two-column T^T v serves both.
+  Eigen::VectorXd mu(n), d(n);
+  Eigen::MatrixXd v(n, build_gram ? 2 : 1);
+  mean_and_derivative(f.link(), eta, mu, d);
+  with_variance(f.kind(), mu.array(), [&](const auto& var) {
+    v.col(0).array() = w.array() * (y.array() - mu.array()) * d.array() / var;
+    if (build_gram) v.col(1).array() = w.array() * d.array() * d.array() / var;
+  });
+  const row_sums sums = sums_at(f, y, w, mu);
   double llf_scale = 1;
   set_dispersion(f, sums, n, q, dev, total, out, llf_scale);
-  out.log_likelihood = log_likelihood_at(f, y, w, ws.mu, llf_scale);
+  out.log_likelihood = log_likelihood_at(f, y, w, mu, llf_scale);
 
-  Eigen::VectorXd grad = problem.smooth_gradient(b, eta);
+  const Eigen::MatrixXd xv = transpose_times_ref(x, v);
+  Eigen::VectorXd grad(q);
+  grad.tail(p) = -xv.col(0) / total + spec.l2() * b.tail(p);
+  if (spec.intercept()) grad[0] = -v.col(0).sum() / total;
   if (spec.l1() > 0)  // the KKT violation: subgradient distance from 0
     for (index_t j = o; j < q; ++j)
       grad[j] = b[j] != 0 ? grad[j] + spec.l1() * (b[j] > 0 ? 1 : -1) : std::max(0.0, std::abs(grad[j]) - spec.l1());
@@ -103,8 +138,18 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
   if (curvature.size() == grad.size()) confirm_minimum(out, diagonal_decrement(grad, curvature), spec.tolerance());
 
   if (!penalized) {
-    const newton_system sys = build_system(x, spec.intercept(), ws.weight, ws.response, 1.0);
-    const Eigen::LDLT<Eigen::MatrixXd> ldlt(sys.gram);
+    Eigen::MatrixXd built;
+    if (build_gram) {
+      const Eigen::VectorXd weight = v.col(1);
+      built.resize(q, q);
+      built.bottomRightCorner(p, p) = weighted_crossprod_ref(x, weight);
+      if (spec.intercept()) {
+        built(0, 0) = weight.sum();
+        built.block(0, 1, 1, p) = xv.col(1).transpose();
+        built.block(1, 0, p, 1) = xv.col(1);
+      }
+    }
+    const Eigen::LDLT<Eigen::MatrixXd> ldlt(build_gram ? built : *final_gram);
     if (ldlt.info() == Eigen::Success && ldlt.isPositive() && ldlt.rcond() > 1e-14) {
       const Eigen::VectorXd se =
           (ldlt.solve(Eigen::MatrixXd::Identity(q, q)).diagonal() * out.dispersion).cwiseSqrt();

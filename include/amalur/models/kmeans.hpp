@@ -1,7 +1,8 @@
 #pragma once
 // k-means (Lloyd) with k-means++ seeding, factorized: distances come from
 // ||x||^2 - 2 X C^T + ||c||^2, where X C^T is one T * X and ||x||^2 is
-// computed per source row; centroid sums are one T^T A (A = one-hot labels).
+// computed per source row; centroid sums are one T^T A (A = one-hot labels)
+// (kept across iterations), and a pass by label on a sparse materialized T.
 
 #include <limits>
 #include <random>
@@ -66,6 +67,64 @@ Eigen::MatrixXd squared_distances(const Design& x, const Eigen::VectorXd& row_no
   d.rowwise() += c.rowwise().squaredNorm().transpose();
   return d.cwiseMax(0.0);
 }
+/// Is the design an Eigen matrix behind the operator set (materialized or a view)?
+template <class D>
+struct is_eigen_backed : std::false_type {};
+template <class S>
+struct is_eigen_backed<materialized_matrix<S>> : std::true_type {};
+template <class M>
+struct is_eigen_backed<matrix_view<M>> : std::true_type {};
+
+/// Centroid sums (d x k) and cluster sizes from the labels. On a sparse
+/// (CSR) Eigen matrix, each non-zero is added to its row's cluster sum in
+/// one pass (O(nnz), no one-hot, no product). Elsewhere the sums are T^T A
+/// with A the n x k one-hot of the labels: factorized on a normalized
+/// matrix, and on a dense T a vectorized product beats a scalar scatter by
+/// label. A is kept across iterations and only the rows whose label changed
+/// are rewritten (no n x k allocation and fill per iteration).
+template <class Design>
+class cluster_sums {
+ public:
+  using Scalar = typename Design::Scalar;
+  cluster_sums(index_t n, index_t k) : n_(n), k_(k) {}
+
+  void update(const Design& x, const std::vector<index_t>& labels, Eigen::MatrixXd& sums, Eigen::VectorXd& counts) {
+    counts.setZero(k_);
+    for (const index_t l : labels) counts[l] += 1;
+    if constexpr (is_eigen_backed<Design>::value) {
+      const bool done = x.visit([&](const auto& t) {
+        if constexpr (is_sparse_v<std::decay_t<decltype(t)>>) {
+          sums.setZero(x.cols(), k_);
+          for (index_t o = 0; o < t.outerSize(); ++o)
+            for (typename std::decay_t<decltype(t)>::InnerIterator it(t, o); it; ++it)
+              sums(it.col(), labels[static_cast<std::size_t>(it.row())]) += static_cast<double>(it.value());
+          return true;
+        } else {
+          return false;
+        }
+      });
+      if (done) return;
+    }
+    if (onehot_.size() == 0) {
+      onehot_.setZero(n_, k_);
+      previous_.assign(labels.size(), 0);
+      for (index_t i = 0; i < n_; ++i) onehot_(i, 0) = 1;
+    }
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] != previous_[i]) {
+        onehot_(static_cast<index_t>(i), previous_[i]) = 0;
+        onehot_(static_cast<index_t>(i), labels[i]) = 1;
+        previous_[i] = labels[i];
+      }
+    sums = x.transpose_multiply(onehot_).template cast<double>();
+  }
+
+ private:
+  index_t n_, k_;
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> onehot_;
+  std::vector<index_t> previous_;
+};
+
 /// Closest centroid per row (ties to the lowest index) and the inertia.
 inline double assign(const Eigen::MatrixXd& dist, std::vector<index_t>& labels) {
   labels.resize(static_cast<std::size_t>(dist.rows()));
@@ -107,16 +166,14 @@ kmeans_fit kmeans::fit(const X& x_in) const {
     closest = closest.cwiseMin(detail::squared_distances(x, norms, c.row(j)).col(0));
   }
 
-  using Scalar = typename std::decay_t<decltype(x)>::Scalar;
+  detail::cluster_sums<std::decay_t<decltype(x)>> sums_of(n, k_);
+  Eigen::MatrixXd sums(d, k_);
+  Eigen::VectorXd counts(k_);
   const double shift_tol = tolerance_ * x.col_variances().template cast<double>().mean();
   kmeans_fit out;
   for (int it = 1; it <= max_iterations_; ++it) {
     out.inertia = detail::assign(detail::squared_distances(x, norms, c), out.labels);
-    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> onehot =
-        Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>::Zero(n, k_);
-    for (index_t i = 0; i < n; ++i) onehot(i, out.labels[static_cast<std::size_t>(i)]) = 1;
-    const Eigen::MatrixXd sums = x.transpose_multiply(onehot).template cast<double>();  // d x k
-    const Eigen::VectorXd counts = onehot.colwise().sum().transpose().template cast<double>();
+    sums_of.update(x, out.labels, sums, counts);
     Eigen::MatrixXd next = c;
     for (index_t j = 0; j < k_; ++j)
       if (counts[j] > 0) next.row(j) = sums.col(j).transpose() / counts[j];  // an empty cluster keeps its centre

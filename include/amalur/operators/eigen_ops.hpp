@@ -97,10 +97,13 @@ dense_vector<typename T::Scalar> col_variances(const T& t, const dense_vector<ty
 template <class T>
 dense_vector<typename T::Scalar> row_squared_norms(const T& t) {
   using Scalar = typename T::Scalar;
-  if constexpr (is_sparse_v<T>)
-    return t.cwiseAbs2() * dense_vector<Scalar>::Ones(t.cols());
-  else
+  if constexpr (is_sparse_v<T>) {
+    dense_vector<Scalar> out = dense_vector<Scalar>::Zero(t.rows());
+    kernels::add_sparse_row_squared_norms(t, nullptr, out);
+    return out;
+  } else {
     return t.rowwise().squaredNorm();
+  }
 }
 template <class T>
 bool any_negative(const T& t) {

@@ -47,14 +47,35 @@ void centred_squares(const S& s, const Rows& rows, const part_layout& p, const d
   for (const auto& c : p.columns) provided[c.target] += total;
 }
 
+/// out[j] += sum of S[j, c]^2 over the columns c that `target` maps (null:
+/// all). CSR: one contiguous run of the value array per row, straight from
+/// the outer index; column-major: each column's non-zeros onto their rows.
+template <class S, class Out>
+void add_sparse_row_squared_norms(const S& s, const std::vector<index_t>* target, Out&& out) {
+  const auto* outer = s.outerIndexPtr();
+  const auto* inner = s.innerIndexPtr();
+  const auto* nnz = s.innerNonZeroPtr();
+  const auto* value = s.valuePtr();
+  for (index_t k = 0; k < s.outerSize(); ++k) {
+    const auto begin = outer[k], end = nnz ? begin + nnz[k] : outer[k + 1];
+    if constexpr (S::IsRowMajor) {
+      typename S::Scalar sum(0);
+      for (auto a = begin; a < end; ++a)
+        if (!target || (*target)[static_cast<std::size_t>(inner[a])] != none) sum += value[a] * value[a];
+      out[k] += sum;
+    } else {
+      if (target && (*target)[static_cast<std::size_t>(k)] == none) continue;
+      for (auto a = begin; a < end; ++a) out[inner[a]] += value[a] * value[a];
+    }
+  }
+}
+
 /// out[j] += sum over the part's columns of S[j, c]^2 (out has a row per source row).
 template <class S, class Out>
 void add_row_squared_norms(const S& s, const part_layout& p, Out&& out) {
   if constexpr (is_sparse_v<S>) {
     const auto target = detail::target_of_source_column(p);
-    for (index_t k = 0; k < s.outerSize(); ++k)
-      for (typename S::InnerIterator it(s, k); it; ++it)
-        if (target[static_cast<std::size_t>(it.col())] != none) out[it.row()] += it.value() * it.value();
+    add_sparse_row_squared_norms(s, &target, out);
   } else {
     for (const auto& c : p.columns) out += s.col(c.source).cwiseAbs2();
   }
