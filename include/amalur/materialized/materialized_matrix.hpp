@@ -7,6 +7,7 @@
 // matrix_view gives a user's own Eigen matrix the same operator names.
 
 #include <memory>
+#include <mutex>
 #include <variant>
 
 #include "amalur/operators/eigen_ops.hpp"
@@ -133,8 +134,8 @@ class matrix_view : public eigen_operator_set<matrix_view<M>> {
   template <class F>
   decltype(auto) visit_row_major(F&& f) const {
     if constexpr (is_sparse_v<M> && !std::is_same_v<M, csr_matrix<Scalar>>) {
-      if (!csr_) csr_ = std::make_shared<const csr_matrix<Scalar>>(m_);
-      return f(*csr_);
+      std::call_once(csr_->once, [&] { csr_->copy = csr_matrix<Scalar>(m_); });
+      return f(csr_->copy);
     } else {
       return f(m_);
     }
@@ -142,8 +143,12 @@ class matrix_view : public eigen_operator_set<matrix_view<M>> {
 
  private:
   const M& m_;
-  // The CSR copy, made on first need (a view is one fit's: not for concurrent first calls).
-  mutable std::shared_ptr<const csr_matrix<Scalar>> csr_;
+  // The CSR copy, made once on first need (thread-safe) and shared by copies of the view.
+  struct lazy_csr {
+    std::once_flag once;
+    csr_matrix<Scalar> copy;
+  };
+  std::shared_ptr<lazy_csr> csr_ = std::make_shared<lazy_csr>();
 };
 
 }  // namespace amalur
