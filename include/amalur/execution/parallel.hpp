@@ -17,6 +17,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "amalur/core/config.hpp"
@@ -54,32 +55,31 @@ inline void set_default_threads(int threads) {
 /// Rows per task where kernels cut target rows: fixed, so the cut is the same for any thread count.
 inline constexpr index_t kTaskRows = 32768;
 
-/// Runs task(k) for every k in [0, count) on up to `threads` threads, the
-/// caller's among them; serially inside another task. The first exception
-/// a task throws is rethrown here once every thread has stopped.
-template <class Task>
-void parallel_tasks(index_t count, int threads, Task&& task) {
+namespace detail {
+/// The threads themselves, compiled once per program rather than once per
+/// kernel: the kernels' tasks reach it through a plain function pointer.
+inline void run_tasks(index_t count, int threads, void (*call)(void*, index_t), void* task) {
   if (count <= 0) return;
-  const index_t workers = detail::in_parallel_task() ? 1 : std::min<index_t>(std::max(threads, 1), count);
+  const index_t workers = in_parallel_task() ? 1 : std::min<index_t>(std::max(threads, 1), count);
   if (workers == 1) {
-    for (index_t k = 0; k < count; ++k) task(k);
+    for (index_t k = 0; k < count; ++k) call(task, k);
     return;
   }
   std::atomic<index_t> next{0};
   std::exception_ptr error;
   std::mutex error_mutex;
   const auto work = [&] {
-    detail::in_parallel_task() = true;
+    in_parallel_task() = true;
     for (index_t k; (k = next.fetch_add(1, std::memory_order_relaxed)) < count;) {
       try {
-        task(k);
+        call(task, k);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();
         next.store(count, std::memory_order_relaxed);  // no new tasks
       }
     }
-    detail::in_parallel_task() = false;
+    in_parallel_task() = false;
   };
   std::vector<std::thread> helpers;
   helpers.reserve(static_cast<std::size_t>(workers - 1));
@@ -87,6 +87,17 @@ void parallel_tasks(index_t count, int threads, Task&& task) {
   work();
   for (auto& h : helpers) h.join();
   if (error) std::rethrow_exception(error);
+}
+}  // namespace detail
+
+/// Runs task(k) for every k in [0, count) on up to `threads` threads, the
+/// caller's among them; serially inside another task. The first exception
+/// a task throws is rethrown here once every thread has stopped.
+template <class Task>
+void parallel_tasks(index_t count, int threads, Task&& task) {
+  using task_type = std::remove_reference_t<Task>;
+  detail::run_tasks(count, threads, [](void* t, index_t k) { (*static_cast<task_type*>(t))(k); },
+                    const_cast<void*>(static_cast<const void*>(&task)));
 }
 
 /// Runs body(begin, end) over [0, n) in fixed blocks of kTaskRows, in parallel:

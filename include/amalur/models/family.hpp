@@ -215,9 +215,22 @@ namespace detail {
 // reference for single values (predict, tests).
 using array_cref = Eigen::Ref<const Eigen::VectorXd>;
 using array_mref = Eigen::Ref<Eigen::VectorXd>;
+/// Eigen::VectorXd, named through a template parameter: a function taking
+/// these is instantiated (and its expressions compiled) only when called.
+template <class D>
+struct dependent {
+  using vector = Eigen::VectorXd;
+};
+template <class D>
+using dependent_cref = Eigen::Ref<const typename dependent<D>::vector>;
+template <class D>
+using dependent_mref = Eigen::Ref<typename dependent<D>::vector>;
 
 /// mu = g^{-1}(eta) and d = d mu / d eta for every row (family::mean, family::mean_derivative).
-inline void mean_and_derivative(link_kind link, const array_cref& eta, array_mref mu, array_mref d) {
+// A template on a dependent vector type, so that its Eigen expressions are
+// compiled only where it is used, not in every file that includes it.
+template <class D = void>
+inline void mean_and_derivative(link_kind link, const dependent_cref<D>& eta, dependent_mref<D> mu, dependent_mref<D> d) {
   constexpr double eps = std::numeric_limits<double>::epsilon(), tiny = std::numeric_limits<double>::min();
   const auto e = eta.array();
   switch (link) {
@@ -241,7 +254,10 @@ inline void mean_and_derivative(link_kind link, const array_cref& eta, array_mre
   }
 }
 /// mu only.
-inline void mean(link_kind link, const array_cref& eta, array_mref mu) {
+// A template on a dependent vector type, so that its Eigen expressions are
+// compiled only where it is used, not in every file that includes it.
+template <class D = void>
+inline void mean(link_kind link, const dependent_cref<D>& eta, dependent_mref<D> mu) {
   constexpr double eps = std::numeric_limits<double>::epsilon(), tiny = std::numeric_limits<double>::min();
   const auto e = eta.array();
   switch (link) {
@@ -271,7 +287,10 @@ auto xlogy(const Eigen::ArrayBase<X>& x, const Eigen::ArrayBase<Y>& y) {
 }
 
 /// Is every eta inside the link's domain for the family (family::valid_eta)?
-inline bool all_valid_eta(const family& f, const array_cref& eta) {
+// A template on a dependent vector type, so that its Eigen expressions are
+// compiled only where it is used, not in every file that includes it.
+template <class D = void>
+inline bool all_valid_eta(const family& f, const dependent_cref<D>& eta) {
   const auto e = eta.array();
   if (!e.isFinite().all()) return false;
   if (f.link() == link_kind::inverse) return f.kind() == family_kind::gaussian ? (e != 0.0).all() : (e > 0.0).all();
@@ -286,7 +305,10 @@ inline bool all_valid_eta(const family& f, const array_cref& eta) {
 /// per-step forms avoid it): binomial labels are 0 or 1 (check_label), so
 /// d = -2 log(mu) or -2 log(1 - mu); Poisson's y log(y / mu) is 0 at y = 0
 /// through the floor on y / mu.
-inline double weighted_deviance(family_kind kind, const array_cref& y, const array_cref& w, const array_cref& mu) {
+// A template on a dependent vector type, so that its Eigen expressions are
+// compiled only where it is used, not in every file that includes it.
+template <class D = void>
+inline double weighted_deviance(family_kind kind, const dependent_cref<D>& y, const dependent_cref<D>& w, const dependent_cref<D>& mu) {
   constexpr double tiny = std::numeric_limits<double>::min();
   const auto a = y.array(), m = mu.array(), ww = w.array();
   switch (kind) {

@@ -26,9 +26,12 @@ struct working_state {
 /// mu, the working weights W = w mu'^2 / V(mu) and the working response
 /// z = eta - offset + (y - mu) / mu' at eta, into the caller's vectors
 /// (`d` is scratch for mu'); the link and family are chosen once.
-inline void irls_state_into(const family& f, const vector_ref& y, const vector_ref& w, const vector_ref& eta,
-                            const vector_ref& offset, Eigen::Ref<Eigen::VectorXd> mu, Eigen::Ref<Eigen::VectorXd> d,
-                            Eigen::Ref<Eigen::VectorXd> weight, Eigen::Ref<Eigen::VectorXd> response) {
+// A template on a dependent vector type, so that its Eigen expressions are
+// compiled only where it is used, not in every file that includes it.
+template <class D = void>
+inline void irls_state_into(const family& f, const dependent_cref<D>& y, const dependent_cref<D>& w, const dependent_cref<D>& eta,
+                            const dependent_cref<D>& offset, dependent_mref<D> mu, dependent_mref<D> d,
+                            dependent_mref<D> weight, dependent_mref<D> response) {
   mean_and_derivative(f.link(), eta, mu, d);
   const auto m = mu.array(), dd = d.array();
   with_variance(f.kind(), m, [&](const auto& v) { weight.array() = w.array() * dd * dd / v; });
@@ -37,8 +40,11 @@ inline void irls_state_into(const family& f, const vector_ref& y, const vector_r
   else
     response.array() = eta.array() + (y.array() - m) / dd;
 }
-inline working_state irls_state(const family& f, const vector_ref& y, const vector_ref& w, const vector_ref& eta,
-                                const vector_ref& offset) {
+// A template on a dependent vector type, so that its Eigen expressions are
+// compiled only where it is used, not in every file that includes it.
+template <class D = void>
+inline working_state irls_state(const family& f, const dependent_cref<D>& y, const dependent_cref<D>& w, const dependent_cref<D>& eta,
+                                const dependent_cref<D>& offset) {
   const index_t n = eta.size();
   working_state s{Eigen::VectorXd(n), Eigen::VectorXd(n), Eigen::VectorXd(n)};
   Eigen::VectorXd d(n);
@@ -56,7 +62,11 @@ struct irls_workspace {
 };
 
 /// R's starting point: eta = g(mu_0) + offset with mu_0 the family's initial mean.
-inline void initial_eta(const family& f, const vector_ref& y, const vector_ref& offset, Eigen::VectorXd& eta) {
+// A template on a dependent vector type, so that its Eigen expressions are
+// compiled only where it is used, not in every file that includes it.
+template <class D = void>
+inline void initial_eta(const family& f, const dependent_cref<D>& y, const dependent_cref<D>& offset,
+                        typename dependent<D>::vector& eta) {
   const auto a = y.array();
   auto e = eta.array();
   switch (f.kind()) {  // family::initial_mean

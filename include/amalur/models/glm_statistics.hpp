@@ -11,15 +11,21 @@
 namespace amalur::detail {
 
 /// The deviance at eta into `mu` (scratch, n); false when eta leaves the link's domain.
-inline bool deviance_at(const family& f, const vector_ref& y, const vector_ref& w, const vector_ref& eta,
-                        Eigen::Ref<Eigen::VectorXd> mu, double& dev) {
+// A template on a dependent vector type, so that its Eigen expressions are
+// compiled only where it is used, not in every file that includes it.
+template <class D = void>
+inline bool deviance_at(const family& f, const dependent_cref<D>& y, const dependent_cref<D>& w, const dependent_cref<D>& eta,
+                        dependent_mref<D> mu, double& dev) {
   dev = 0;
   if (!all_valid_eta(f, eta)) return false;
   mean(f.link(), eta, mu);
   dev = weighted_deviance(f.kind(), y, w, mu);
   return std::isfinite(dev);
 }
-inline bool deviance_at(const family& f, const vector_ref& y, const vector_ref& w, const vector_ref& eta,
+// A template on a dependent vector type, so that its Eigen expressions are
+// compiled only where it is used, not in every file that includes it.
+template <class D = void>
+inline bool deviance_at(const family& f, const dependent_cref<D>& y, const dependent_cref<D>& w, const dependent_cref<D>& eta,
                         double& dev) {
   Eigen::VectorXd mu(eta.size());
   return deviance_at(f, y, w, eta, mu, dev);
@@ -31,7 +37,10 @@ struct row_sums {
   double pearson = 0;   // sum w (y - mu)^2 / V(mu)
   index_t extreme = 0;  // binomial: fitted probabilities within 1e-8 of 0 or 1
 };
-inline row_sums sums_at(const family& f, const vector_ref& y, const vector_ref& w, const vector_ref& mu) {
+// A template on a dependent vector type, so that its Eigen expressions are
+// compiled only where it is used, not in every file that includes it.
+template <class D = void>
+inline row_sums sums_at(const family& f, const dependent_cref<D>& y, const dependent_cref<D>& w, const dependent_cref<D>& mu) {
   row_sums s;
   const double eps = 1e-8;
   const auto m = mu.array();
@@ -41,7 +50,10 @@ inline row_sums sums_at(const family& f, const vector_ref& y, const vector_ref& 
   s.extreme = (m < eps || m > 1 - eps).count();
   return s;
 }
-inline double log_likelihood_at(const family& f, const vector_ref& y, const vector_ref& w, const vector_ref& mu,
+// A template on a dependent vector type, so that its Eigen expressions are
+// compiled only where it is used, not in every file that includes it.
+template <class D = void>
+inline double log_likelihood_at(const family& f, const dependent_cref<D>& y, const dependent_cref<D>& w, const dependent_cref<D>& mu,
                                 double scale) {
   constexpr double two_pi = 6.283185307179586;
   const auto a = y.array(), m = mu.array(), ww = w.array();
