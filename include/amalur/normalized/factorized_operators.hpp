@@ -107,14 +107,10 @@ void add_multiply(const T& t, const dense_cref<typename T::Scalar>& x, dense_mre
       const dense_cref<Scalar> xs = p.block_target >= 0 ? dense_cref<Scalar>(x.middleRows(p.block_target, p.source_cols))
                                                         : dense_cref<Scalar>(mapped[static_cast<std::size_t>(k)]);
       ++k;
-      using Rows = std::decay_t<decltype(r)>;
-      if constexpr (Rows::is_block) {
+      if constexpr (detail::cut_with_rows<std::decay_t<decltype(s)>, std::decay_t<decltype(r)>>) {
         const index_t first = std::max(begin, r.offset()), last = std::min(end, r.offset() + r.source_rows());
-        if (first >= last) return;
-        if constexpr (detail::cut_with_rows<std::decay_t<decltype(s)>, Rows>)
+        if (first < last)
           kernels::add_times(s.middleRows(first - r.offset(), last - first), xs, out.middleRows(first, last - first));
-        else
-          out.middleRows(first, last - first) += yk.middleRows(first - r.offset(), last - first);
       } else {
         kernels::gather_rows_add(r, yk, out, begin, end);
       }
@@ -270,8 +266,29 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
   const index_t count = static_cast<index_t>(groups.members.size());
   for (index_t g = 0; g < count; ++g)
     for (index_t h = g + 1; h < count; ++h) tasks.push_back({g, h, true});
+  // c = I^T w once per group, shared by its parts' own blocks and their pairs;
+  // none for a block indicator without w (every source row once, unweighted).
+  const int threads = detail::threads_of(t);
+  std::vector<dense_vector<Scalar>> weights(static_cast<std::size_t>(count));
+  std::vector<char> unit(static_cast<std::size_t>(count), 0);
+  parallel_tasks(count, threads, [&](index_t g) {
+    detail::visit_part(t, groups.members[static_cast<std::size_t>(g)].front(),
+                       [&](const auto&, const auto& r, const part_layout&) {
+                         if constexpr (std::decay_t<decltype(r)>::is_block) {
+                           if (!w) {
+                             unit[static_cast<std::size_t>(g)] = 1;
+                             return;
+                           }
+                         }
+                         weights[static_cast<std::size_t>(g)] = kernels::row_weights(r, w);
+                       });
+  });
+  const auto weights_of = [&](index_t part) -> const dense_vector<Scalar>* {
+    const auto g = static_cast<std::size_t>(groups.group_of[static_cast<std::size_t>(part)]);
+    return unit[g] ? nullptr : &weights[g];
+  };
   std::vector<std::vector<detail::cross_entry<Scalar>>> results(tasks.size());
-  parallel_tasks(static_cast<index_t>(tasks.size()), detail::threads_of(t), [&](index_t k) {
+  parallel_tasks(static_cast<index_t>(tasks.size()), threads, [&](index_t k) {
     const task tk = tasks[static_cast<std::size_t>(k)];
     auto& result = results[static_cast<std::size_t>(k)];
     if (tk.between_groups) {
@@ -279,13 +296,15 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
                                     groups.members[static_cast<std::size_t>(tk.b)], w);
       return;
     }
-    detail::visit_part(t, tk.a, [&](const auto& sa, const auto& ra, const part_layout&) {
+    const dense_vector<Scalar>* c = weights_of(tk.a);
+    detail::visit_part(t, tk.a, [&](const auto& sa, const auto&, const part_layout&) {
       if (tk.a == tk.b) {
-        result.push_back({tk.a, tk.b, kernels::weighted_gram(sa, ra, w)});
+        result.push_back({tk.a, tk.b, kernels::weighted_gram(sa, c)});
         return;
       }
       detail::visit_part(t, tk.b, [&](const auto& sb, const auto&, const part_layout&) {
-        result.push_back({tk.a, tk.b, kernels::shared_rows_block(sa, sb, ra, w)});
+        result.push_back({tk.a, tk.b,
+                          kernels::shared_rows_block(sa, sb, c ? *c : dense_vector<Scalar>::Ones(sa.rows()).eval())});
       });
     });
   });

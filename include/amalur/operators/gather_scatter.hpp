@@ -1,11 +1,9 @@
 #pragma once
 // The indicator side of every rewrite: I_k Y (gather, over a range of
 // target rows so T X runs in row blocks), I_k^T X (scatter) and its column
-// twin for X T. (The co-occurrence I_a^T diag(w) I_b
-// of the crossprod is applied row by row in part_kernels.hpp, never built.)
-// Block kinds (identity, offset) never get here for gathers: the operators
-// use Eigen blocks for them. Loops run in a fixed order, so results do not
-// depend on anything but the input.
+// twin for X T. (The co-occurrence I_a^T diag(w) I_b of the crossprod is
+// applied row by row in row_groups.hpp, never built.) Loops run in a fixed
+// order, so results do not depend on anything but the input.
 
 #include <algorithm>
 #include <vector>

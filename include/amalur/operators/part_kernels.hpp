@@ -65,14 +65,16 @@ void left_multiply(const S& s, const Rows& rows, const part_layout& p, const den
     run(scatter_cols(rows, x));
 }
 
-/// S^T diag(c) S for the part's own block of the crossprod, c = I^T w.
-template <class S, class Rows, class Scalar>
-dense_matrix<Scalar> weighted_gram(const S& s, const Rows& rows, const dense_vector<Scalar>* w) {
-  if constexpr (!is_sparse_v<S> && Rows::is_block) {
-    // Every row counted once: no scaling, no copy.
-    if (!w) return symmetric_gram<Scalar>(s);
-  }
-  return weighted_gram_of(s, row_weights(rows, w));
+/// S^T diag(c) S for the part's own block of the crossprod, c = I^T w of its
+/// indicator; null c: every source row taken once, unweighted (a block
+/// indicator without w), so a dense S needs no scaling and no copy.
+template <class S, class Scalar>
+dense_matrix<Scalar> weighted_gram(const S& s, const dense_vector<Scalar>* c) {
+  if (c) return weighted_gram_of(s, *c);
+  if constexpr (!is_sparse_v<S>)
+    return symmetric_gram<Scalar>(s);
+  else
+    return weighted_gram_of(s, dense_vector<Scalar>::Ones(s.rows()).eval());
 }
 
 namespace detail {
@@ -101,11 +103,10 @@ void add_dense_sparse_weighted(const Sa& sa, const Sb& sb, const dense_vector<Sc
 }
 }  // namespace detail
 
-/// S_a^T diag(c) S_b with c = I^T w, for two parts that share their indicator:
+/// S_a^T diag(c) S_b with c = I^T w of the indicator the two parts share:
 /// the off-diagonal block of the crossprod without a pass over the target rows.
-template <class Sa, class Sb, class Rows, class Scalar>
-dense_matrix<Scalar> shared_rows_block(const Sa& sa, const Sb& sb, const Rows& rows, const dense_vector<Scalar>* w) {
-  const dense_vector<Scalar> c = row_weights(rows, w);
+template <class Sa, class Sb, class Scalar>
+dense_matrix<Scalar> shared_rows_block(const Sa& sa, const Sb& sb, const dense_vector<Scalar>& c) {
   dense_matrix<Scalar> block = dense_matrix<Scalar>::Zero(sa.cols(), sb.cols());
   if constexpr (!is_sparse_v<Sa> && !is_sparse_v<Sb>) {
     add_transpose_times(sa, dense_matrix<Scalar>(c.asDiagonal() * sb), block);
