@@ -269,11 +269,6 @@ std::string model_text(json model, const std::vector<std::string>& names,
   return model.dump(2) + "\n";
 }
 
-void write_model(const std::string& output, json model, const std::vector<std::string>& names,
-                 const std::vector<std::string>& reference_levels, const integration::spec& s) {
-  io::write_file_atomically(output, model_text(std::move(model), names, reference_levels, s), "model");
-}
-
 json hyper_parameters_of(const integration::spec& s, const std::string& strategy_name) {
   const auto& m = s.model;
   json out = {{"family", m.family}, {"strategy", strategy_name}};
@@ -378,8 +373,7 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
       const catalog::record_id integration = register_integration(*history, s, p);
       std::optional<catalog::record_id> model_id;
       if (converged)
-        model_id = history->add_model({integration, catalog::fingerprint(integration::structure_of(s).dump()),
-                                       p.design->names, model});
+        model_id = history->add_model(catalog::model_of(s, integration, p.design->names, model));
       catalog::run_record r = run_of("train", started_at, t.context()->profile());
       r.integration = integration;
       r.model = model_id;
@@ -551,7 +545,7 @@ void print_failure(const std::string& what) { std::cerr << "amalur: " << what <<
 /// Registers a silo-mode run's sources (by location and silo only) and integration.
 catalog::record_id register_silo_integration(catalog::catalog& c, const integration::spec& s, json statistics) {
   catalog::integration_record integration = catalog::integration_of(s, std::move(statistics));
-  for (const auto& [name, paths] : s.tables) integration.sources.push_back(c.add_source(catalog::silo_source_of(s, name)));
+  for (const auto& [name, paths] : s.tables) integration.sources.push_back(c.add_source(catalog::source_of(s, name)));
   return c.add_integration(integration);
 }
 
@@ -573,8 +567,7 @@ int silo_party(silos::channel& ch, const integration::spec& s, const std::string
               *history, s, {{"rows", report->rows}, {"unmatched", catalog::counts_json(report->unmatched)}});
           std::optional<catalog::record_id> model_id;
           if (converged)
-            model_id = history->add_model({integration, catalog::fingerprint(integration::structure_of(s).dump()),
-                                           report->names, model});
+            model_id = history->add_model(catalog::model_of(s, integration, report->names, model));
           catalog::run_record r = run_of("train", started_at, default_profile);
           r.integration = integration;
           r.model = model_id;

@@ -42,12 +42,25 @@ inline std::string location_of(const integration::spec& s, const std::string& na
   return out;
 }
 
-/// The catalog's record of a loaded table.
-inline source_record source_of(const integration::spec& s, const std::string& name, const io::table& t) {
+/// Where and whose table `name` of `s` is, without its columns, rows or
+/// content: all a silo-mode aggregator knows, since those stay in the silo.
+inline source_record source_of(const integration::spec& s, const std::string& name) {
   source_record r;
   r.name = name;
   r.location = location_of(s, name);
   if (const auto silo = s.silo_of_table.find(name); silo != s.silo_of_table.end()) r.silo = silo->second;
+  if (const auto parts = s.silo_of_part.find(name); parts != s.silo_of_part.end())
+    for (const auto& silo : parts->second)  // a union split across silos: all of them, in order
+      if (!silo.empty() && ("," + r.silo + ",").find("," + silo + ",") == std::string::npos)
+        r.silo += (r.silo.empty() ? "" : ",") + silo;
+  r.rows = std::nullopt;
+  r.fingerprint = "";  // unknown: the aggregator never sees the content
+  return r;
+}
+
+/// The catalog's record of a loaded table.
+inline source_record source_of(const integration::spec& s, const std::string& name, const io::table& t) {
+  source_record r = source_of(s, name);
   for (const auto& c : t.columns) r.columns.push_back({{"name", c.name}, {"type", io::name_of(c.kind)}});
   r.rows = t.rows;
   r.fingerprint = fingerprint(t);
@@ -78,6 +91,13 @@ inline integration_record integration_of(const integration::spec& s, nlohmann::j
   return r;
 }
 
+/// The record of a model trained on `s`'s integration: its file's text, the
+/// features, and the fingerprint of the structure the model depends on.
+inline model_record model_of(const integration::spec& s, record_id integration, const std::vector<std::string>& features,
+                             const std::string& text) {
+  return {integration, fingerprint(integration::structure_of(s).dump()), features, text};
+}
+
 /// Rows per join alias, as the statistics record them.
 inline nlohmann::json counts_json(const std::map<std::string, index_t>& counts) {
   nlohmann::json out = nlohmann::json::object();
@@ -89,22 +109,6 @@ inline nlohmann::json counts_json(const std::map<std::string, index_t>& counts) 
 inline integration_record integration_of(const integration::spec& s, const integration::integrated_rows& rows) {
   return integration_of(s, {{"rows", rows.rows}, {"matched", counts_json(rows.matched)},
                             {"unmatched", counts_json(rows.unmatched)}});
-}
-
-/// A source held by a silo, as the aggregator knows it: where and whose, not
-/// its columns, rows or content, which stay in the silo.
-inline source_record silo_source_of(const integration::spec& s, const std::string& name) {
-  source_record r;
-  r.name = name;
-  r.location = location_of(s, name);
-  if (const auto silo = s.silo_of_table.find(name); silo != s.silo_of_table.end()) r.silo = silo->second;
-  if (const auto parts = s.silo_of_part.find(name); parts != s.silo_of_part.end())
-    for (const auto& silo : parts->second)  // a union split across silos: all of them, in order
-      if (!silo.empty() && ("," + r.silo + ",").find("," + silo + ",") == std::string::npos)
-        r.silo += (r.silo.empty() ? "" : ",") + silo;
-  r.rows = std::nullopt;
-  r.fingerprint = "";  // unknown: the aggregator never sees the content
-  return r;
 }
 
 /// This machine's name, which keys its measured runs.
