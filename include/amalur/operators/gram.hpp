@@ -26,24 +26,7 @@ EIGEN_DONT_INLINE dense_matrix<Scalar> symmetric_gram(const dense_cref<Scalar>& 
 /// Faster than a sparse-sparse product when d is moderate.
 template <class S, class Scalar>
 dense_matrix<Scalar> sparse_weighted_gram(const S& s, const dense_vector<Scalar>& c) {
-  dense_matrix<Scalar> g = dense_matrix<Scalar>::Zero(s.cols(), s.cols());
-  const auto& r = detail::row_major(s);
-  const auto* outer = r.outerIndexPtr();
-  const auto* inner = r.innerIndexPtr();
-  const Scalar* value = r.valuePtr();
-  for (index_t j = 0; j < r.outerSize(); ++j) {
-    if (c[j] == Scalar(0)) continue;
-    const auto begin = outer[j], end = r.isCompressed() ? outer[j + 1] : begin + r.innerNonZeroPtr()[j];
-    for (auto a = begin; a < end; ++a) {
-      const Scalar va = c[j] * value[a];
-      // Inner indices are sorted in a row (Eigen's compressed storage), so
-      // b <= a stays in the upper triangle; min/max keep it so otherwise.
-      for (auto b = begin; b <= a; ++b)
-        g(std::min(inner[b], inner[a]), std::max(inner[b], inner[a])) += va * value[b];
-    }
-  }
-  g.template triangularView<Eigen::StrictlyLower>() = g.transpose();
-  return g;
+  return detail::csr_weighted_gram<Scalar>(detail::row_major(s), c);
 }
 
 /// S^T diag(c) S for any S: c >= 0 on a dense S goes through the rank update

@@ -89,20 +89,6 @@ double scatter_cost(const Sa& sa, const Sb& sb, index_t shared_rows) {
 }
 }  // namespace detail
 
-namespace detail {
-/// block (d_a x d_b) += S_a^T diag(c) S_b for a dense S_a and a CSR S_b over
-/// the same source rows: each stored value of S_b meets its row of S_a, no copy.
-template <class Sa, class Sb, class Scalar>
-void add_dense_sparse_weighted(const Sa& sa, const Sb& sb, const dense_vector<Scalar>& c, dense_matrix<Scalar>& block) {
-  const auto& r = row_major(sb);
-  using iterator = typename std::decay_t<decltype(r)>::InnerIterator;
-  for (index_t i = 0; i < r.outerSize(); ++i) {
-    if (c[i] == Scalar(0)) continue;
-    for (iterator it(r, i); it; ++it) block.col(it.col()) += (c[i] * it.value()) * sa.row(i).transpose();
-  }
-}
-}  // namespace detail
-
 /// S_a^T diag(c) S_b with c = I^T w of the indicator the two parts share:
 /// the off-diagonal block of the crossprod without a pass over the target rows.
 template <class Sa, class Sb, class Scalar>
@@ -111,10 +97,10 @@ dense_matrix<Scalar> shared_rows_block(const Sa& sa, const Sb& sb, const dense_v
   if constexpr (!is_sparse_v<Sa> && !is_sparse_v<Sb>) {
     add_transpose_times(sa, dense_matrix<Scalar>(c.asDiagonal() * sb), block);
   } else if constexpr (!is_sparse_v<Sa>) {
-    detail::add_dense_sparse_weighted(sa, sb, c, block);
+    detail::dense_csr_weighted(sa, detail::row_major(sb), c, block);
   } else if constexpr (!is_sparse_v<Sb>) {
     dense_matrix<Scalar> transposed = dense_matrix<Scalar>::Zero(sb.cols(), sa.cols());
-    detail::add_dense_sparse_weighted(sb, sa, c, transposed);
+    detail::dense_csr_weighted(sb, detail::row_major(sa), c, transposed);
     block = transposed.transpose();
   } else {
     const auto& ra = detail::row_major(sa);

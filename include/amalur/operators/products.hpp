@@ -12,6 +12,7 @@
 
 #include "amalur/core/config.hpp"
 #include "amalur/core/traits.hpp"
+#include "amalur/operators/csr_lanes.hpp"
 
 namespace amalur::kernels {
 
@@ -55,7 +56,10 @@ void add_times(const A& a, const nondeduced<dense_cref<Scalar>>& b, nondeduced<d
 template <class A, class Scalar = typename A::Scalar>
 void add_transpose_times(const A& a, const nondeduced<dense_cref<Scalar>>& b, nondeduced<dense_mref<Scalar>> c) {
   const auto& op = detail::product_operand(a);
-  detail::transpose_times<std::decay_t<decltype(op)>, Scalar>(op, b, c);
+  if constexpr (std::is_same_v<std::decay_t<decltype(op)>, csr_matrix<Scalar>>)
+    detail::csr_transpose_times<Scalar>(op, b, c);
+  else
+    detail::transpose_times<std::decay_t<decltype(op)>, Scalar>(op, b, c);
 }
 template <class A, class Scalar = typename A::Scalar>
 void add_times_this(const nondeduced<dense_cref<Scalar>>& b, const A& a, nondeduced<dense_mref<Scalar>> c) {

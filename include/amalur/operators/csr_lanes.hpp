@@ -1,0 +1,112 @@
+#pragma once
+// Row loops over a CSR matrix that add into a small result (S^T B, S^T
+// diag(c) S, A^T diag(c) S). One-hot columns of data sorted by time hit the
+// same result entry on consecutive rows, and each add then waits for the
+// previous one's store. On a tall S the rows are dealt to `lanes` private
+// partial results (row i to lane i mod lanes), which are summed in lane
+// order at the end: independent chains, and the same bits on every run.
+
+#include <vector>
+
+#include "amalur/core/config.hpp"
+
+namespace amalur::kernels::detail {
+
+/// 4 lanes when S has at least 16 rows per entry of the partial results, else 1.
+inline int lanes_for(index_t rows, index_t partial_size) { return rows >= 16 * std::max<index_t>(partial_size, 1) ? 4 : 1; }
+
+/// The stored entries of CSR row i as [begin, end) into inner/value.
+template <class Scalar>
+struct csr_arrays {
+  const int* outer;
+  const int* nonzeros;  // null when compressed
+  const int* inner;
+  const Scalar* value;
+  explicit csr_arrays(const csr_matrix<Scalar>& s)
+      : outer(s.outerIndexPtr()), nonzeros(s.isCompressed() ? nullptr : s.innerNonZeroPtr()),
+        inner(s.innerIndexPtr()), value(s.valuePtr()) {}
+  int begin(index_t i) const { return outer[i]; }
+  int end(index_t i) const { return nonzeros ? outer[i] + nonzeros[i] : outer[i + 1]; }
+};
+
+/// Adds the lanes' partial results (each `size` entries) into the first one, in lane order.
+template <class Scalar>
+void sum_lanes(std::vector<Scalar>& partial, int lanes, std::size_t size) {
+  for (int l = 1; l < lanes; ++l)
+    for (std::size_t k = 0; k < size; ++k) partial[k] += partial[static_cast<std::size_t>(l) * size + k];
+}
+
+/// c (d x m) += S^T B for a CSR S (n x d) and a dense B (n x m).
+template <class Scalar>
+void csr_transpose_times(const csr_matrix<Scalar>& s, const dense_cref<Scalar>& b, dense_mref<Scalar> c) {
+  const index_t d = s.cols(), m = b.cols();
+  const std::size_t size = static_cast<std::size_t>(d * m);
+  const int lanes = lanes_for(s.rows(), d * m);
+  std::vector<Scalar> partial(size * static_cast<std::size_t>(lanes), Scalar(0));  // lane: d x m, row-major
+  const csr_arrays<Scalar> a(s);
+  for (index_t j = 0; j < m; ++j) {
+    const Scalar* bj = b.col(j).data();
+    for (index_t i = 0; i < s.rows(); ++i) {
+      Scalar* lane = partial.data() + static_cast<std::size_t>(i & (lanes - 1)) * size + j;
+      const Scalar bi = bj[i];
+      for (int k = a.begin(i); k < a.end(i); ++k) lane[static_cast<std::size_t>(a.inner[k]) * m] += a.value[k] * bi;
+    }
+  }
+  sum_lanes(partial, lanes, size);
+  for (index_t r = 0; r < d; ++r)
+    for (index_t j = 0; j < m; ++j) c(r, j) += partial[static_cast<std::size_t>(r * m + j)];
+}
+
+/// S^T diag(c) S (d x d) for a CSR S: every unordered pair of non-zeros in a
+/// row meets once (the upper triangle, mirrored at the end).
+template <class Scalar>
+dense_matrix<Scalar> csr_weighted_gram(const csr_matrix<Scalar>& s, const dense_vector<Scalar>& c) {
+  const index_t d = s.cols();
+  const std::size_t size = static_cast<std::size_t>(d * d);
+  const int lanes = lanes_for(s.rows(), d * d);
+  std::vector<Scalar> partial(size * static_cast<std::size_t>(lanes), Scalar(0));  // lane: d x d, column-major
+  const csr_arrays<Scalar> a(s);
+  for (index_t i = 0; i < s.rows(); ++i) {
+    if (c[i] == Scalar(0)) continue;
+    Scalar* lane = partial.data() + static_cast<std::size_t>(i & (lanes - 1)) * size;
+    const int begin = a.begin(i), end = a.end(i);
+    for (int k = begin; k < end; ++k) {
+      const Scalar vk = c[i] * a.value[k];
+      // Inner indices are sorted in a row (Eigen's compressed storage), so
+      // l <= k stays in the upper triangle; min/max keep it so otherwise.
+      for (int l = begin; l <= k; ++l) {
+        const index_t lo = std::min(a.inner[l], a.inner[k]), hi = std::max(a.inner[l], a.inner[k]);
+        lane[static_cast<std::size_t>(hi * d + lo)] += vk * a.value[l];
+      }
+    }
+  }
+  sum_lanes(partial, lanes, size);
+  dense_matrix<Scalar> g = Eigen::Map<const dense_matrix<Scalar>>(partial.data(), d, d);
+  g.template triangularView<Eigen::StrictlyLower>() = g.transpose();
+  return g;
+}
+
+/// block (d_a x d_b) += A^T diag(c) S for a dense A and a CSR S over the
+/// same rows: each stored value of S meets its row of A, no copy.
+template <class A, class Scalar>
+void dense_csr_weighted(const A& dense, const csr_matrix<Scalar>& s, const dense_vector<Scalar>& c,
+                        dense_matrix<Scalar>& block) {
+  const index_t da = dense.cols(), db = s.cols();
+  const std::size_t size = static_cast<std::size_t>(da * db);
+  const int lanes = lanes_for(s.rows(), da * db);
+  std::vector<Scalar> partial(size * static_cast<std::size_t>(lanes), Scalar(0));  // lane: d_a x d_b, column-major
+  const csr_arrays<Scalar> a(s);
+  for (index_t i = 0; i < s.rows(); ++i) {
+    if (c[i] == Scalar(0)) continue;
+    Scalar* lane = partial.data() + static_cast<std::size_t>(i & (lanes - 1)) * size;
+    for (int k = a.begin(i); k < a.end(i); ++k) {
+      const Scalar v = c[i] * a.value[k];
+      Scalar* column = lane + static_cast<std::size_t>(a.inner[k]) * static_cast<std::size_t>(da);
+      for (index_t r = 0; r < da; ++r) column[r] += v * dense(i, r);
+    }
+  }
+  sum_lanes(partial, lanes, size);
+  block += Eigen::Map<const dense_matrix<Scalar>>(partial.data(), da, db);
+}
+
+}  // namespace amalur::kernels::detail
