@@ -69,9 +69,19 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   Eigen::VectorXd curvature;   // the last Newton system's diagonal, to scale the final gradient
   for (int it = 1; it <= max_iterations_; ++it) {
     if (!fixed_weights) {
-      detail::irls_state_into(family_, y, w, ws.eta, offset, ws.mu, ws.derivative, ws.weight, ws.v.col(1));
-      ws.v.col(0) = ws.weight;
-      ws.v.col(1).array() *= ws.weight.array();
+      // Row blocks on the fit's threads: each block's rows are its own.
+      parallel_rows(n, problem.threads(), [&](index_t begin, index_t end) {
+        const index_t len = end - begin;
+        auto mu = ws.mu.segment(begin, len), derivative = ws.derivative.segment(begin, len);
+        auto weight = ws.weight.segment(begin, len);
+        auto v = ws.v.middleRows(begin, len);
+        auto response = v.col(1);
+        detail::irls_state_into(family_, y.segment(begin, len), w.segment(begin, len), ws.eta.segment(begin, len),
+                                offset.size() ? vector_ref(offset.segment(begin, len)) : offset, mu, derivative, weight,
+                                response);
+        v.col(0) = weight;
+        v.col(1).array() *= weight.array();
+      });
     }
     detail::build_system_into(x, intercept_, ws.weight, ws.v, total, sys, fixed_weights ? &final_gram : nullptr);
     curvature = sys.gram.diagonal();

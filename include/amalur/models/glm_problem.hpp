@@ -7,6 +7,14 @@
 
 namespace amalur {
 
+namespace detail {
+/// Does the design carry an execution context (a normalized matrix)?
+template <class Design, class = void>
+struct has_context : std::false_type {};
+template <class Design>
+struct has_context<Design, std::void_t<decltype(std::declval<const Design&>().context())>> : std::true_type {};
+}  // namespace detail
+
 /// A GLM objective over a design: linear predictor, deviance, objective and
 /// gradient at any coefficient vector b = [intercept, coefficients]. IRLS,
 /// L-BFGS and the tests (finite differences) all evaluate through it.
@@ -33,6 +41,10 @@ class glm_problem {
     for (index_t i = 0; i < offset.size(); ++i)
       if (!std::isfinite(offset[i])) detail::fail<value_error>("glm: offset at row ", i, " is not finite");
     total_ = w_.sum();
+    if constexpr (detail::has_context<Design>::value)
+      threads_ = x.context()->threads();
+    else
+      threads_ = default_threads();
     if (!(total_ > 0)) detail::fail<value_error>("glm: the sample weights sum to zero");
   }
 
@@ -57,12 +69,32 @@ class glm_problem {
   }
   /// The deviance at eta; false when eta leaves the link's domain.
   bool deviance(const Eigen::VectorXd& eta, double& dev) const {
-    return detail::deviance_at(spec_.family(), y_, w_, eta, dev);
+    Eigen::VectorXd mu(eta.size());
+    return deviance(eta, mu, dev);
   }
-  /// The same with `mu` (n) as scratch: no allocation.
+  /// The same with `mu` (n) as scratch: no allocation. In fixed row blocks
+  /// on the design's threads, the blocks' sums added in order: the same
+  /// bits for every thread count.
   bool deviance(const Eigen::VectorXd& eta, Eigen::VectorXd& mu, double& dev) const {
-    return detail::deviance_at(spec_.family(), y_, w_, eta, mu, dev);
+    const index_t n = eta.size(), blocks = (n + kTaskRows - 1) / kTaskRows;
+    std::vector<double> part(static_cast<std::size_t>(blocks), 0.0);
+    std::vector<char> valid(static_cast<std::size_t>(blocks), 1);
+    parallel_rows(n, threads_, [&](index_t begin, index_t end) {
+      const auto k = static_cast<std::size_t>(begin / kTaskRows);
+      const index_t len = end - begin;
+      auto mu_k = mu.segment(begin, len);
+      valid[k] = detail::deviance_at(spec_.family(), y_.segment(begin, len), w_.segment(begin, len),
+                                     eta.segment(begin, len), mu_k, part[k]);
+    });
+    dev = 0;
+    for (std::size_t k = 0; k < part.size(); ++k) {
+      if (!valid[k]) return false;
+      dev += part[k];
+    }
+    return std::isfinite(dev);
   }
+  /// The threads the fit's row passes run on: the design's (its context's for a normalized matrix).
+  int threads() const { return threads_; }
   double objective(double dev, const Eigen::VectorXd& b) const {
     const auto pen = b.tail(x_.cols());
     return dev / (2 * total_) + 0.5 * spec_.l2() * pen.squaredNorm() + spec_.l1() * pen.template lpNorm<1>();
@@ -100,6 +132,7 @@ class glm_problem {
   Eigen::VectorXd w_;
   Eigen::VectorXd offset_;  // a copy: callers may pass a temporary
   double total_ = 0;
+  int threads_ = 1;
 };
 
 }  // namespace amalur

@@ -126,18 +126,37 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
 
   // One pass for mu, mu' and V at eta; then v = [score, W]: the gradient's
   // score w (y - mu) mu' / V and, when the standard errors need them, the
-  // working weights; one two-column T^T v serves both.
+  // working weights; one two-column T^T v serves both. The passes run in
+  // fixed row blocks on the fit's threads, their sums added in block order.
   Eigen::VectorXd mu(n), d(n);
   Eigen::MatrixXd v(n, build_gram ? 2 : 1);
-  mean_and_derivative(f.link(), eta, mu, d);
-  with_variance(f.kind(), mu.array(), [&](const auto& var) {
-    v.col(0).array() = w.array() * (y.array() - mu.array()) * d.array() / var;
-    if (build_gram) v.col(1).array() = w.array() * d.array() * d.array() / var;
+  const int threads = problem.threads();
+  std::vector<row_sums> block_sums(static_cast<std::size_t>((n + kTaskRows - 1) / kTaskRows));
+  parallel_rows(n, threads, [&](index_t begin, index_t end) {
+    const index_t len = end - begin;
+    auto mu_k = mu.segment(begin, len), d_k = d.segment(begin, len);
+    mean_and_derivative(f.link(), eta.segment(begin, len), mu_k, d_k);
+    const auto y_k = y.segment(begin, len).array(), w_k = w.segment(begin, len).array();
+    with_variance(f.kind(), mu_k.array(), [&](const auto& var) {
+      v.col(0).segment(begin, len).array() = w_k * (y_k - mu_k.array()) * d_k.array() / var;
+      if (build_gram) v.col(1).segment(begin, len).array() = w_k * d_k.array() * d_k.array() / var;
+    });
+    block_sums[static_cast<std::size_t>(begin / kTaskRows)] = sums_at(f, y.segment(begin, len), w.segment(begin, len), mu_k);
   });
-  const row_sums sums = sums_at(f, y, w, mu);
+  row_sums sums;
+  for (const row_sums& s : block_sums) {
+    sums.pearson += s.pearson;
+    sums.extreme += s.extreme;
+  }
   double llf_scale = 1;
   set_dispersion(f, sums, n, q, dev, total, out, llf_scale);
-  out.log_likelihood = log_likelihood_at(f, y, w, mu, llf_scale);
+  std::vector<double> block_ll(block_sums.size(), 0.0);
+  parallel_rows(n, threads, [&](index_t begin, index_t end) {
+    block_ll[static_cast<std::size_t>(begin / kTaskRows)] = log_likelihood_at(
+        f, y.segment(begin, end - begin), w.segment(begin, end - begin), mu.segment(begin, end - begin), llf_scale);
+  });
+  out.log_likelihood = 0;
+  for (const double ll : block_ll) out.log_likelihood += ll;
 
   const Eigen::MatrixXd xv = transpose_times_ref(x, v);
   Eigen::VectorXd grad(q);
