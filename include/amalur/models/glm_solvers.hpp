@@ -211,7 +211,10 @@ struct irls_track {
 };
 
 /// sum_j g_j^2 / curvature_j.
-inline double diagonal_decrement(const Eigen::VectorXd& g, const Eigen::VectorXd& curvature) {
+// Templates on a dependent vector type, so that their Eigen expressions
+// (a matrix-vector product here) are compiled only where they are called.
+template <class D = void>
+inline double diagonal_decrement(const dependent_cref<D>& g, const dependent_cref<D>& curvature) {
   return (g.array().square() / curvature.array().max(std::numeric_limits<double>::min())).sum();
 }
 
@@ -219,7 +222,8 @@ inline double soft_threshold(double z, double t) { return z > t ? z - t : (z < -
 
 /// Minimizes 1/2 b^T G b - c^T b + l2/2 |b_pen|^2 + l1 |b_pen|_1 by cyclic
 /// coordinate descent (warm start at b) until the KKT conditions hold.
-inline void coordinate_descent(const newton_system& s, bool intercept, double l2, double l1, Eigen::VectorXd& b) {
+template <class System>
+void coordinate_descent(const System& s, bool intercept, double l2, double l1, Eigen::VectorXd& b) {
   const index_t q = b.size(), first = intercept ? 1 : 0;
   Eigen::VectorXd gb = s.gram * b;
   const double scale = std::max(1.0, s.rhs.cwiseAbs().maxCoeff());
