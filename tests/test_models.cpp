@@ -299,3 +299,33 @@ TEST_CASE("standardization stays factorized and reports coefficients on the orig
   // Different weights move the standardized penalty, so the unweighted moments would not do.
   CHECK((mw - mu).cwiseAbs().maxCoeff() > 1e-3);
 }
+
+TEST_CASE("AUC equals the pairwise Mann-Whitney count, ties counted half", "[models][metrics]") {
+  std::mt19937_64 rng(7);
+  for (int trial = 0; trial < 40; ++trial) {
+    const Eigen::Index n = 1 + static_cast<Eigen::Index>(rng() % 300);
+    Eigen::VectorXd y(n), score(n);
+    // Few distinct values (many ties), both signs, signed zeros and infinities.
+    const double values[] = {-std::numeric_limits<double>::infinity(), -2.5, -1e-300, -0.0, 0.0, 1e-300, 0.25,
+                             0.25 + 1e-16, 3.0, std::numeric_limits<double>::infinity()};
+    for (Eigen::Index i = 0; i < n; ++i) {
+      y[i] = static_cast<double>(rng() % 2);
+      score[i] = trial % 2 ? values[rng() % 10] : std::ldexp(static_cast<double>(rng() % 2001) - 1000.0, -5);
+    }
+    y[0] = 1;
+    if (n > 1) y[n - 1] = 0;
+    if (n == 1) continue;
+    double wins = 0, pairs = 0;
+    for (Eigen::Index i = 0; i < n; ++i)
+      for (Eigen::Index j = 0; j < n; ++j)
+        if (y[i] == 1 && y[j] == 0) {
+          pairs += 1;
+          wins += score[i] > score[j] ? 1.0 : score[i] == score[j] ? 0.5 : 0.0;
+        }
+    CHECK(amalur::metrics::auc(y, score) == Approx(wins / pairs).epsilon(1e-12));
+  }
+  Eigen::VectorXd y(3), score(3);
+  y << 1, 0, 1;
+  score << 0.1, std::nan(""), 0.3;
+  CHECK_THROWS_WITH(amalur::metrics::auc(y, score), Catch::Contains("NaN"));
+}
