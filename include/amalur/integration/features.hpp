@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <unordered_map>
 
@@ -205,9 +206,30 @@ inline std::vector<std::string> levels_in_target(const feature_values& v, const 
 struct alias_block {
   std::vector<std::vector<double>> dense;  // per column, per source row
   std::vector<index_t> dense_targets;
-  std::vector<Eigen::Triplet<double>> onehot;  // (source row, block column, 1)
+  std::vector<std::vector<int>> onehot;  // per one-hot feature, each source row's block column (-1: none)
   std::vector<index_t> onehot_targets;
 };
+
+/// An alias's one-hot features as one CSR matrix, built row by row with no
+/// sort: a row's columns come feature by feature, and each feature's block
+/// columns follow the previous feature's, so they are already in order.
+inline csr_matrix<double> onehot_csr(const std::vector<std::vector<int>>& features, index_t rows, index_t cols) {
+  std::vector<int> outer(static_cast<std::size_t>(rows) + 1, 0), inner;
+  std::size_t stored = 0;
+  for (const auto& f : features)
+    for (const int c : f) stored += c >= 0;
+  if (stored > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    amalur::detail::fail<value_error>("one-hot features: ", stored, " non-zeros do not fit a CSR matrix's int indices");
+  inner.reserve(stored);
+  for (index_t r = 0; r < rows; ++r) {
+    for (const auto& f : features)
+      if (const int c = f[static_cast<std::size_t>(r)]; c >= 0) inner.push_back(c);
+    outer[static_cast<std::size_t>(r) + 1] = static_cast<int>(inner.size());
+  }
+  const std::vector<double> ones(inner.size(), 1.0);
+  return Eigen::Map<const csr_matrix<double>>(rows, cols, static_cast<index_t>(inner.size()), outer.data(),
+                                               inner.data(), ones.data());
+}
 }  // namespace detail
 
 /// The levels each one-hot feature takes in T (what a silo reports at set-up).
@@ -281,11 +303,12 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
     std::vector<index_t> column_of_code(v.levels.size(), none);  // the reference and unagreed levels: none
     for (std::size_t l = 0; l < v.levels.size(); ++l)
       if (const auto it = column_of.find(v.levels[l]); it != column_of.end()) column_of_code[l] = it->second;
-    for (std::size_t r = 0; r < v.codes.size(); ++r) {
-      if (v.codes[r] < 0) continue;
-      const index_t column = column_of_code[static_cast<std::size_t>(v.codes[r])];
-      if (column != none) block.onehot.emplace_back(static_cast<index_t>(r), column, 1.0);
-    }
+    std::vector<int> column_of_row(v.codes.size(), -1);
+    for (std::size_t r = 0; r < v.codes.size(); ++r)
+      if (v.codes[r] >= 0)
+        if (const index_t column = column_of_code[static_cast<std::size_t>(v.codes[r])]; column != none)
+          column_of_row[r] = static_cast<int>(column);
+    block.onehot.push_back(std::move(column_of_row));
   }
 
   std::vector<dynamic_source<double>> sources;
@@ -304,9 +327,8 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
       sources.emplace_back(std::move(m), indicator, columns(b.dense_targets));
     }
     if (!b.onehot_targets.empty()) {
-      csr_matrix<double> m(n, static_cast<index_t>(b.onehot_targets.size()));
-      m.setFromTriplets(b.onehot.begin(), b.onehot.end());
-      sources.emplace_back(std::move(m), indicator, columns(b.onehot_targets));
+      sources.emplace_back(detail::onehot_csr(b.onehot, n, static_cast<index_t>(b.onehot_targets.size())), indicator,
+                           columns(b.onehot_targets));
     }
   }
   for (auto& s : coalesced) sources.push_back(std::move(s));
