@@ -12,10 +12,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 #include <limits>
 #include <optional>
 #include <unordered_map>
 
+#include "amalur/execution/parallel.hpp"
 #include "amalur/integration/join.hpp"
 #include "amalur/io/csv.hpp"
 #include "amalur/normalized/dynamic_normalized_matrix.hpp"
@@ -163,8 +165,25 @@ inline feature_values values_of(const integrated_rows& rows, const std::string& 
     for (index_t r = 0; r < n; ++r)
       if (!c.is_missing(r))
         v.numbers[static_cast<std::size_t>(r)] = part_of_level[static_cast<std::size_t>(c.codes[static_cast<std::size_t>(r)])];
-    if (as_text)
-      encode_texts(v, n, [&](index_t r) { return std::to_string(static_cast<long>(v.numbers[static_cast<std::size_t>(r)])); });
+    if (as_text) {
+      // Codes by first appearance over the rows, as encode_texts numbers
+      // them, but each date level's text is made and looked up once.
+      std::vector<std::int32_t> code_of_level(c.levels.size(), -1);
+      std::unordered_map<std::string, std::int32_t> code_of_text;
+      v.codes.assign(static_cast<std::size_t>(n), -1);
+      for (index_t r = 0; r < n; ++r) {
+        if (c.is_missing(r)) continue;
+        const auto level = static_cast<std::size_t>(c.codes[static_cast<std::size_t>(r)]);
+        std::int32_t& code = code_of_level[level];
+        if (code < 0) {
+          const auto [it, fresh] = code_of_text.try_emplace(std::to_string(static_cast<long>(part_of_level[level])),
+                                                            static_cast<std::int32_t>(v.levels.size()));
+          if (fresh) v.levels.push_back(it->first);
+          code = it->second;
+        }
+        v.codes[static_cast<std::size_t>(r)] = code;
+      }
+    }
     return v;
   }
   if (as_text) {
@@ -214,21 +233,25 @@ struct alias_block {
 /// sort: a row's columns come feature by feature, and each feature's block
 /// columns follow the previous feature's, so they are already in order.
 inline csr_matrix<double> onehot_csr(const std::vector<std::vector<int>>& features, index_t rows, index_t cols) {
-  std::vector<int> outer(static_cast<std::size_t>(rows) + 1, 0), inner;
   std::size_t stored = 0;
   for (const auto& f : features)
     for (const int c : f) stored += c >= 0;
   if (stored > static_cast<std::size_t>(std::numeric_limits<int>::max()))
     amalur::detail::fail<value_error>("one-hot features: ", stored, " non-zeros do not fit a CSR matrix's int indices");
-  inner.reserve(stored);
+  // Written straight into the matrix's compressed arrays (outer has rows + 1 entries).
+  csr_matrix<double> m(rows, cols);
+  m.resizeNonZeros(static_cast<index_t>(stored));
+  int* outer = m.outerIndexPtr();
+  int* inner = m.innerIndexPtr();
+  int k = 0;
+  outer[0] = 0;
   for (index_t r = 0; r < rows; ++r) {
     for (const auto& f : features)
-      if (const int c = f[static_cast<std::size_t>(r)]; c >= 0) inner.push_back(c);
-    outer[static_cast<std::size_t>(r) + 1] = static_cast<int>(inner.size());
+      if (const int c = f[static_cast<std::size_t>(r)]; c >= 0) inner[k++] = c;
+    outer[r + 1] = k;
   }
-  const std::vector<double> ones(inner.size(), 1.0);
-  return Eigen::Map<const csr_matrix<double>>(rows, cols, static_cast<index_t>(inner.size()), outer.data(),
-                                               inner.data(), ones.data());
+  std::fill(m.valuePtr(), m.valuePtr() + k, 1.0);
+  return m;
 }
 }  // namespace detail
 
@@ -245,23 +268,80 @@ inline level_sets observed_levels(const integrated_rows& rows, const std::vector
   return out;
 }
 
+namespace detail {
+/// One feature's values over its alias's source rows, worked out on its
+/// own (in parallel with the others); columns are numbered in encode().
+struct encoded_feature {
+  feature_values values;
+  std::vector<std::string> levels;  // one-hot: the levels in T, sorted; the first is the reference with an intercept
+  std::vector<int> column_of_row;   // one-hot: each source row's column among the feature's own (-1: none)
+};
+
+inline encoded_feature encode_feature(const integrated_rows& rows, const feature_spec& f, bool intercept,
+                                      const level_sets* agreed,
+                                      const std::map<std::string, std::vector<index_t>>& used) {
+  const std::string key = feature_key(f);
+  encoded_feature e;
+  e.values = values_of(rows, f.column, f.derive, f.onehot);
+  const feature_values& v = e.values;
+  const std::vector<index_t>& use = used.at(v.alias);
+  check_missing(v, use, key);
+  if (!f.onehot) return e;
+  // Levels that occur in T, byte-wise; the first is the reference with an intercept.
+  e.levels = agreed ? agreed->at(key) : levels_in_target(v, use);
+  const std::size_t first = intercept && !e.levels.empty() ? 1 : 0;
+  std::map<std::string, int> column_of;
+  for (std::size_t l = first; l < e.levels.size(); ++l) column_of[e.levels[l]] = static_cast<int>(l - first);
+  std::vector<int> column_of_code(v.levels.size(), -1);  // the reference and unagreed levels: none
+  for (std::size_t l = 0; l < v.levels.size(); ++l)
+    if (const auto it = column_of.find(v.levels[l]); it != column_of.end()) column_of_code[l] = it->second;
+  e.column_of_row.assign(v.codes.size(), -1);
+  for (std::size_t r = 0; r < v.codes.size(); ++r)
+    if (v.codes[r] >= 0) e.column_of_row[r] = column_of_code[static_cast<std::size_t>(v.codes[r])];
+  return e;
+}
+}  // namespace detail
+
 /// Encodes the features over the integrated rows. `intercept` drops the
 /// first level of each one-hot feature. `agreed` (optional) fixes the levels
 /// of one-hot features (sorted; silo mode), instead of the levels in T.
+/// Features are worked out in parallel on amalur::default_threads(); the
+/// result, and the error reported first, do not depend on the thread count.
 inline encoded_design encode(const integrated_rows& rows, const std::vector<feature_spec>& features, bool intercept,
                              const level_sets* agreed = nullptr) {
   if (features.empty()) amalur::detail::fail<value_error>("no features to encode");
   std::map<std::string, detail::alias_block> blocks;
   std::map<std::string, std::vector<index_t>> used;
-  auto used_of = [&](const std::string& alias) -> const std::vector<index_t>& {
-    auto it = used.find(alias);
-    if (it == used.end()) it = used.emplace(alias, detail::multiplicities(rows, alias)).first;
-    return it->second;
-  };
   std::vector<std::string> names, reference_levels;
   std::vector<dynamic_source<double>> coalesced;
 
-  for (const feature_spec& f : features) {
+  const index_t count = static_cast<index_t>(features.size());
+  std::vector<detail::encoded_feature> encoded(features.size());
+  std::vector<std::exception_ptr> failed(features.size());
+  // How many target rows take each source row, for the aliases the features
+  // use (a silo's rows name aliases whose tables another party holds).
+  for (std::size_t k = 0; k < features.size(); ++k) {
+    if (!features[k].coalesce.empty()) continue;
+    try {
+      const std::string alias = rows.resolve(features[k].column).first;
+      if (!used.count(alias)) used.emplace(alias, detail::multiplicities(rows, alias));
+    } catch (...) {
+      failed[k] = std::current_exception();
+    }
+  }
+  parallel_tasks(count, default_threads(), [&](index_t k) {
+    const feature_spec& f = features[static_cast<std::size_t>(k)];
+    if (!f.coalesce.empty() || failed[static_cast<std::size_t>(k)]) return;
+    try {
+      encoded[static_cast<std::size_t>(k)] = detail::encode_feature(rows, f, intercept, agreed, used);
+    } catch (...) {
+      failed[static_cast<std::size_t>(k)] = std::current_exception();
+    }
+  });
+
+  for (std::size_t k = 0; k < features.size(); ++k) {
+    const feature_spec& f = features[k];
+    if (failed[k]) std::rethrow_exception(failed[k]);  // the first failing feature, in the spec's order
     if (!f.coalesce.empty()) {
       if (f.name.empty()) amalur::detail::fail<value_error>("a coalesced feature needs a \"name\"");
       // One single-column source per listed column; rows whose field is
@@ -279,36 +359,26 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
       }
       continue;
     }
-    const std::string key = f.derive.empty() ? f.column : f.column + ":" + f.derive;
-    detail::feature_values v = detail::values_of(rows, f.column, f.derive, f.onehot);
-    const auto& use = used_of(v.alias);
-    detail::check_missing(v, use, key);
-    detail::alias_block& block = blocks[v.alias];
+    const std::string key = feature_key(f);
+    detail::encoded_feature& e = encoded[k];
+    detail::alias_block& block = blocks[e.values.alias];
     if (!f.onehot) {
-      block.dense.push_back(std::move(v.numbers));
+      block.dense.push_back(std::move(e.values.numbers));
       block.dense_targets.push_back(static_cast<index_t>(names.size()));
       names.push_back(key);
       continue;
     }
-    // Levels that occur in T, byte-wise; the first is the reference with an intercept.
-    const std::vector<std::string> levels = agreed ? agreed->at(key) : detail::levels_in_target(v, use);
-    const std::size_t first = intercept && !levels.empty() ? 1 : 0;
-    if (first) reference_levels.push_back(key + "=" + levels[0]);
-    std::map<std::string, index_t> column_of;
-    for (std::size_t l = first; l < levels.size(); ++l) {
-      column_of[levels[l]] = static_cast<index_t>(block.onehot_targets.size());
+    const std::size_t first = intercept && !e.levels.empty() ? 1 : 0;
+    if (first) reference_levels.push_back(key + "=" + e.levels[0]);
+    const int offset = static_cast<int>(block.onehot_targets.size());  // the feature's first column in the block
+    for (std::size_t l = first; l < e.levels.size(); ++l) {
       block.onehot_targets.push_back(static_cast<index_t>(names.size()));
-      names.push_back(key + "=" + levels[l]);
+      names.push_back(key + "=" + e.levels[l]);
     }
-    std::vector<index_t> column_of_code(v.levels.size(), none);  // the reference and unagreed levels: none
-    for (std::size_t l = 0; l < v.levels.size(); ++l)
-      if (const auto it = column_of.find(v.levels[l]); it != column_of.end()) column_of_code[l] = it->second;
-    std::vector<int> column_of_row(v.codes.size(), -1);
-    for (std::size_t r = 0; r < v.codes.size(); ++r)
-      if (v.codes[r] >= 0)
-        if (const index_t column = column_of_code[static_cast<std::size_t>(v.codes[r])]; column != none)
-          column_of_row[r] = static_cast<int>(column);
-    block.onehot.push_back(std::move(column_of_row));
+    if (offset > 0)
+      for (int& c : e.column_of_row)
+        if (c >= 0) c += offset;
+    block.onehot.push_back(std::move(e.column_of_row));
   }
 
   std::vector<dynamic_source<double>> sources;
