@@ -126,7 +126,7 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
     out.message = "no convergence in " + std::to_string(max_iterations_) + " iterations";
   const bool reuse = fixed_weights && final_gram.size() > 0;
   detail::finish_fit(problem, *this, b, ws.eta, track.deviance, track.objective, out, curvature,
-                     reuse ? &final_gram : nullptr);
+                     reuse ? &final_gram : nullptr, &ws);
   return out;
 }
 

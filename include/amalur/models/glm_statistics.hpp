@@ -110,7 +110,7 @@ inline void confirm_minimum(glm_fit& out, double decrement, double tolerance) {
 template <class Problem>
 void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& b, const Eigen::VectorXd& eta,
                 double dev, double objective, glm_fit& out, const Eigen::VectorXd& curvature = {},
-                const Eigen::MatrixXd* final_gram = nullptr) {
+                const Eigen::MatrixXd* final_gram = nullptr, irls_workspace* scratch = nullptr) {
   const family& f = spec.family();
   const auto& x = problem.design();
   const Eigen::VectorXd& y = problem.labels();
@@ -128,8 +128,17 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
   // score w (y - mu) mu' / V and, when the standard errors need them, the
   // working weights; one two-column T^T v serves both. The passes run in
   // fixed row blocks on the fit's threads, their sums added in block order.
-  Eigen::VectorXd mu(n), d(n);
-  Eigen::MatrixXd v(n, build_gram ? 2 : 1);
+  // The fit's workspace serves as scratch when given (not eta's): no fresh n-vectors at the end of a fit.
+  Eigen::VectorXd own_mu, own_d;
+  Eigen::MatrixXd own_v;
+  if (!scratch) {
+    own_mu.resize(n);
+    own_d.resize(n);
+    own_v.resize(n, 2);
+  }
+  Eigen::VectorXd& mu = scratch ? scratch->mu : own_mu;
+  Eigen::VectorXd& d = scratch ? scratch->derivative : own_d;
+  auto v = (scratch ? scratch->v : own_v).leftCols(build_gram ? 2 : 1);
   const int threads = problem.threads();
   std::vector<row_sums> block_sums(static_cast<std::size_t>((n + kTaskRows - 1) / kTaskRows));
   parallel_rows(n, threads, [&](index_t begin, index_t end) {
