@@ -29,32 +29,42 @@ struct csr_arrays {
   int end(index_t i) const { return nonzeros ? outer[i] + nonzeros[i] : outer[i + 1]; }
 };
 
-/// Adds the lanes' partial results (each `size` entries) into the first one, in lane order.
+/// The lanes' private partial results, `size` entries each: row i adds into
+/// lane i mod lanes; summed() adds the lanes into the first, in lane order.
 template <class Scalar>
-void sum_lanes(std::vector<Scalar>& partial, int lanes, std::size_t size) {
-  for (int l = 1; l < lanes; ++l)
-    for (std::size_t k = 0; k < size; ++k) partial[k] += partial[static_cast<std::size_t>(l) * size + k];
-}
+class lane_partials {
+ public:
+  lane_partials(index_t rows, index_t size)
+      : size_(static_cast<std::size_t>(size)), lanes_(lanes_for(rows, size)),
+        data_(size_ * static_cast<std::size_t>(lanes_), Scalar(0)) {}
+  Scalar* of_row(index_t i) { return data_.data() + static_cast<std::size_t>(i & (lanes_ - 1)) * size_; }
+  const Scalar* summed() {
+    for (int l = 1; l < lanes_; ++l)
+      for (std::size_t k = 0; k < size_; ++k) data_[k] += data_[static_cast<std::size_t>(l) * size_ + k];
+    return data_.data();
+  }
+
+ private:
+  std::size_t size_;
+  int lanes_;
+  std::vector<Scalar> data_;
+};
 
 /// c (d x m) += S^T B for a CSR S (n x d) and a dense B (n x m).
 template <class Scalar>
 void csr_transpose_times(const csr_matrix<Scalar>& s, const dense_cref<Scalar>& b, dense_mref<Scalar> c) {
   const index_t d = s.cols(), m = b.cols();
-  const std::size_t size = static_cast<std::size_t>(d * m);
-  const int lanes = lanes_for(s.rows(), d * m);
-  std::vector<Scalar> partial(size * static_cast<std::size_t>(lanes), Scalar(0));  // lane: d x m, row-major
+  lane_partials<Scalar> partial(s.rows(), d * m);  // a lane: d x m, row-major
   const csr_arrays<Scalar> a(s);
   for (index_t j = 0; j < m; ++j) {
     const Scalar* bj = b.col(j).data();
     for (index_t i = 0; i < s.rows(); ++i) {
-      Scalar* lane = partial.data() + static_cast<std::size_t>(i & (lanes - 1)) * size + j;
+      Scalar* lane = partial.of_row(i) + j;
       const Scalar bi = bj[i];
       for (int k = a.begin(i); k < a.end(i); ++k) lane[static_cast<std::size_t>(a.inner[k]) * m] += a.value[k] * bi;
     }
   }
-  sum_lanes(partial, lanes, size);
-  for (index_t r = 0; r < d; ++r)
-    for (index_t j = 0; j < m; ++j) c(r, j) += partial[static_cast<std::size_t>(r * m + j)];
+  c += Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(partial.summed(), d, m);
 }
 
 /// S^T diag(c) S (d x d) for a CSR S: every unordered pair of non-zeros in a
@@ -62,13 +72,11 @@ void csr_transpose_times(const csr_matrix<Scalar>& s, const dense_cref<Scalar>& 
 template <class Scalar>
 dense_matrix<Scalar> csr_weighted_gram(const csr_matrix<Scalar>& s, const dense_vector<Scalar>& c) {
   const index_t d = s.cols();
-  const std::size_t size = static_cast<std::size_t>(d * d);
-  const int lanes = lanes_for(s.rows(), d * d);
-  std::vector<Scalar> partial(size * static_cast<std::size_t>(lanes), Scalar(0));  // lane: d x d, column-major
+  lane_partials<Scalar> partial(s.rows(), d * d);  // a lane: d x d, column-major
   const csr_arrays<Scalar> a(s);
   for (index_t i = 0; i < s.rows(); ++i) {
     if (c[i] == Scalar(0)) continue;
-    Scalar* lane = partial.data() + static_cast<std::size_t>(i & (lanes - 1)) * size;
+    Scalar* lane = partial.of_row(i);
     const int begin = a.begin(i), end = a.end(i);
     for (int k = begin; k < end; ++k) {
       const Scalar vk = c[i] * a.value[k];
@@ -80,8 +88,7 @@ dense_matrix<Scalar> csr_weighted_gram(const csr_matrix<Scalar>& s, const dense_
       }
     }
   }
-  sum_lanes(partial, lanes, size);
-  dense_matrix<Scalar> g = Eigen::Map<const dense_matrix<Scalar>>(partial.data(), d, d);
+  dense_matrix<Scalar> g = Eigen::Map<const dense_matrix<Scalar>>(partial.summed(), d, d);
   g.template triangularView<Eigen::StrictlyLower>() = g.transpose();
   return g;
 }
@@ -92,21 +99,18 @@ template <class A, class Scalar>
 void dense_csr_weighted(const A& dense, const csr_matrix<Scalar>& s, const dense_vector<Scalar>& c,
                         dense_matrix<Scalar>& block) {
   const index_t da = dense.cols(), db = s.cols();
-  const std::size_t size = static_cast<std::size_t>(da * db);
-  const int lanes = lanes_for(s.rows(), da * db);
-  std::vector<Scalar> partial(size * static_cast<std::size_t>(lanes), Scalar(0));  // lane: d_a x d_b, column-major
+  lane_partials<Scalar> partial(s.rows(), da * db);  // a lane: d_a x d_b, column-major
   const csr_arrays<Scalar> a(s);
   for (index_t i = 0; i < s.rows(); ++i) {
     if (c[i] == Scalar(0)) continue;
-    Scalar* lane = partial.data() + static_cast<std::size_t>(i & (lanes - 1)) * size;
+    Scalar* lane = partial.of_row(i);
     for (int k = a.begin(i); k < a.end(i); ++k) {
       const Scalar v = c[i] * a.value[k];
       Scalar* column = lane + static_cast<std::size_t>(a.inner[k]) * static_cast<std::size_t>(da);
       for (index_t r = 0; r < da; ++r) column[r] += v * dense(i, r);
     }
   }
-  sum_lanes(partial, lanes, size);
-  block += Eigen::Map<const dense_matrix<Scalar>>(partial.data(), da, db);
+  block += Eigen::Map<const dense_matrix<Scalar>>(partial.summed(), da, db);
 }
 
 }  // namespace amalur::kernels::detail
