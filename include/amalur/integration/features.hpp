@@ -118,16 +118,28 @@ struct feature_values {
   std::vector<char> missing;
 };
 
-/// Codes for per-row texts: each distinct text once, numbered by first appearance.
+/// Codes for per-row texts: each distinct text once, numbered by first
+/// appearance. With `level_of` (a text column's codes, `levels` of them),
+/// rows of one source level share their text, so it is made and looked up
+/// once per level, not once per row.
 template <class TextOf>
-void encode_texts(feature_values& v, index_t n, TextOf&& text_of) {
+void encode_texts(feature_values& v, index_t n, TextOf&& text_of, const std::vector<std::int32_t>* level_of = nullptr,
+                  std::size_t levels = 0) {
   std::unordered_map<std::string, std::int32_t> code_of;
+  std::vector<std::int32_t> code_of_level(levels, -1);
   v.codes.assign(static_cast<std::size_t>(n), -1);
   for (index_t r = 0; r < n; ++r) {
     if (v.missing[static_cast<std::size_t>(r)]) continue;
+    std::int32_t& code = v.codes[static_cast<std::size_t>(r)];
+    std::int32_t* cached = level_of ? &code_of_level[static_cast<std::size_t>((*level_of)[static_cast<std::size_t>(r)])] : nullptr;
+    if (cached && *cached >= 0) {
+      code = *cached;
+      continue;
+    }
     const auto [it, fresh] = code_of.try_emplace(text_of(r), static_cast<std::int32_t>(v.levels.size()));
     if (fresh) v.levels.push_back(it->first);
-    v.codes[static_cast<std::size_t>(r)] = it->second;
+    code = it->second;
+    if (cached) *cached = code;
   }
 }
 
@@ -165,25 +177,10 @@ inline feature_values values_of(const integrated_rows& rows, const std::string& 
     for (index_t r = 0; r < n; ++r)
       if (!c.is_missing(r))
         v.numbers[static_cast<std::size_t>(r)] = part_of_level[static_cast<std::size_t>(c.codes[static_cast<std::size_t>(r)])];
-    if (as_text) {
-      // Codes by first appearance over the rows, as encode_texts numbers
-      // them, but each date level's text is made and looked up once.
-      std::vector<std::int32_t> code_of_level(c.levels.size(), -1);
-      std::unordered_map<std::string, std::int32_t> code_of_text;
-      v.codes.assign(static_cast<std::size_t>(n), -1);
-      for (index_t r = 0; r < n; ++r) {
-        if (c.is_missing(r)) continue;
-        const auto level = static_cast<std::size_t>(c.codes[static_cast<std::size_t>(r)]);
-        std::int32_t& code = code_of_level[level];
-        if (code < 0) {
-          const auto [it, fresh] = code_of_text.try_emplace(std::to_string(static_cast<long>(part_of_level[level])),
-                                                            static_cast<std::int32_t>(v.levels.size()));
-          if (fresh) v.levels.push_back(it->first);
-          code = it->second;
-        }
-        v.codes[static_cast<std::size_t>(r)] = code;
-      }
-    }
+    if (as_text)
+      encode_texts(
+          v, n, [&](index_t r) { return std::to_string(static_cast<long>(v.numbers[static_cast<std::size_t>(r)])); },
+          &c.codes, c.levels.size());
     return v;
   }
   if (as_text) {
