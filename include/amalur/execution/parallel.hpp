@@ -108,4 +108,14 @@ void parallel_rows(index_t n, int threads, Body&& body) {
   parallel_tasks(blocks, threads, [&](index_t b) { body(b * kTaskRows, std::min(n, (b + 1) * kTaskRows)); });
 }
 
+/// Runs body(begin, end) -> Result over the same fixed blocks in parallel and
+/// returns the blocks' results in block order: sums the caller adds in that
+/// order are the same bits for every thread count.
+template <class Result, class Body>
+std::vector<Result> parallel_row_blocks(index_t n, int threads, Body&& body) {
+  std::vector<Result> out(static_cast<std::size_t>((n + kTaskRows - 1) / kTaskRows));
+  parallel_rows(n, threads, [&](index_t begin, index_t end) { out[static_cast<std::size_t>(begin / kTaskRows)] = body(begin, end); });
+  return out;
+}
+
 }  // namespace amalur

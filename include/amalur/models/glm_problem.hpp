@@ -2,6 +2,8 @@
 // A GLM objective over a design (linear predictor, deviance, objective,
 // gradient at any b): IRLS, L-BFGS and the tests evaluate through it.
 
+#include <utility>
+
 #include "amalur/models/glm_options.hpp"
 #include "amalur/models/glm_statistics.hpp"
 
@@ -76,20 +78,18 @@ class glm_problem {
   /// on the design's threads, the blocks' sums added in order: the same
   /// bits for every thread count.
   bool deviance(const Eigen::VectorXd& eta, Eigen::VectorXd& mu, double& dev) const {
-    const index_t n = eta.size(), blocks = (n + kTaskRows - 1) / kTaskRows;
-    std::vector<double> part(static_cast<std::size_t>(blocks), 0.0);
-    std::vector<char> valid(static_cast<std::size_t>(blocks), 1);
-    parallel_rows(n, threads_, [&](index_t begin, index_t end) {
-      const auto k = static_cast<std::size_t>(begin / kTaskRows);
+    const auto blocks = parallel_row_blocks<std::pair<bool, double>>(eta.size(), threads_, [&](index_t begin, index_t end) {
       const index_t len = end - begin;
       auto mu_k = mu.segment(begin, len);
-      valid[k] = detail::deviance_at(spec_.family(), y_.segment(begin, len), w_.segment(begin, len),
-                                     eta.segment(begin, len), mu_k, part[k]);
+      double dev_k = 0;
+      const bool valid = detail::deviance_at(spec_.family(), y_.segment(begin, len), w_.segment(begin, len),
+                                             eta.segment(begin, len), mu_k, dev_k);
+      return std::make_pair(valid, dev_k);
     });
     dev = 0;
-    for (std::size_t k = 0; k < part.size(); ++k) {
-      if (!valid[k]) return false;
-      dev += part[k];
+    for (const auto& [valid, dev_k] : blocks) {
+      if (!valid) return false;
+      dev += dev_k;
     }
     return std::isfinite(dev);
   }

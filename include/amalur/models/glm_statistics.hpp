@@ -140,8 +140,7 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
   Eigen::VectorXd& d = scratch ? scratch->derivative : own_d;
   auto v = (scratch ? scratch->v : own_v).leftCols(build_gram ? 2 : 1);
   const int threads = problem.threads();
-  std::vector<row_sums> block_sums(static_cast<std::size_t>((n + kTaskRows - 1) / kTaskRows));
-  parallel_rows(n, threads, [&](index_t begin, index_t end) {
+  const auto block_sums = parallel_row_blocks<row_sums>(n, threads, [&](index_t begin, index_t end) {
     const index_t len = end - begin;
     auto mu_k = mu.segment(begin, len), d_k = d.segment(begin, len);
     mean_and_derivative(f.link(), eta.segment(begin, len), mu_k, d_k);
@@ -150,7 +149,7 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
       v.col(0).segment(begin, len).array() = w_k * (y_k - mu_k.array()) * d_k.array() / var;
       if (build_gram) v.col(1).segment(begin, len).array() = w_k * d_k.array() * d_k.array() / var;
     });
-    block_sums[static_cast<std::size_t>(begin / kTaskRows)] = sums_at(f, y.segment(begin, len), w.segment(begin, len), mu_k);
+    return sums_at(f, y.segment(begin, len), w.segment(begin, len), mu_k);
   });
   row_sums sums;
   for (const row_sums& s : block_sums) {
@@ -159,10 +158,9 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
   }
   double llf_scale = 1;
   set_dispersion(f, sums, n, q, dev, total, out, llf_scale);
-  std::vector<double> block_ll(block_sums.size(), 0.0);
-  parallel_rows(n, threads, [&](index_t begin, index_t end) {
-    block_ll[static_cast<std::size_t>(begin / kTaskRows)] = log_likelihood_at(
-        f, y.segment(begin, end - begin), w.segment(begin, end - begin), mu.segment(begin, end - begin), llf_scale);
+  const auto block_ll = parallel_row_blocks<double>(n, threads, [&](index_t begin, index_t end) {
+    const index_t len = end - begin;
+    return log_likelihood_at(f, y.segment(begin, len), w.segment(begin, len), mu.segment(begin, len), llf_scale);
   });
   out.log_likelihood = 0;
   for (const double ll : block_ll) out.log_likelihood += ll;
