@@ -83,6 +83,15 @@ TEMPLATE_TEST_CASE("X * T and X * T^T equal the materialized products", "[differ
     const auto x2d = x2.template cast<double>().eval();
     const dense_matrix<TestType> rt = x2 * nm.transpose();
     CHECK(close(rt, x2d * t.transpose(), x2d.cwiseAbs() * abs_of(t).transpose(), tolerance<TestType>()));
+    // One row: straight into a contiguous row, or through a copy into a row of a matrix (strided).
+    const Eigen::Matrix<TestType, 1, Eigen::Dynamic> rt1 = x2.row(0) * nm.transpose();
+    CHECK(close(rt1, x2d.row(0) * t.transpose(), x2d.row(0).cwiseAbs() * abs_of(t).transpose(), tolerance<TestType>()));
+    dense_matrix<TestType> rows = dense_matrix<TestType>::Zero(3, t.rows());
+    rows.row(1) += x2.row(1) * nm.transpose();
+    CHECK(close(rows.row(1), x2d.row(1) * t.transpose(), x2d.row(1).cwiseAbs() * abs_of(t).transpose(),
+                tolerance<TestType>()));
+    CHECK(rows.row(0).isZero());
+    CHECK(rows.row(2).isZero());
   });
 }
 

@@ -173,8 +173,13 @@ template <class T>
 void add_left_multiply_transpose(const T& t, const dense_cref<typename T::Scalar>& x,
                                  dense_mref<typename T::Scalar> out) {
   using Scalar = typename T::Scalar;
+  const dense_matrix<Scalar> xt = x.transpose();
+  if (out.rows() == 1 && out.outerStride() == 1) {  // one contiguous row: T x^T goes straight into it
+    add_multiply(t, xt, Eigen::Map<dense_matrix<Scalar>>(out.data(), out.cols(), 1));
+    return;
+  }
   dense_matrix<Scalar> column = dense_matrix<Scalar>::Zero(t.rows(), x.rows());
-  add_multiply(t, dense_matrix<Scalar>(x.transpose()), column);
+  add_multiply(t, xt, column);
   out += column.transpose();
 }
 
