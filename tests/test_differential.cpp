@@ -180,3 +180,40 @@ TEMPLATE_TEST_CASE("the materialized twin (dense and CSR) agrees with the oracle
     }
   });
 }
+
+TEST_CASE("between two groups of parts, co-occurrence and the scatter give the oracle's block", "[differential]") {
+  // Group A: a dense and a CSR source on one gather indicator; group B: a CSR
+  // source on a partial one (some target rows take none), weighted rows.
+  std::mt19937_64 rng(11);
+  const index_t n = 40, rows_a = 9, rows_b = 7;
+  const dense_matrix<double> dense_a = random_matrix<double>(rng, rows_a, 3);
+  const dense_matrix<double> sparse_a_dense = random_matrix<double>(rng, rows_a, 4).unaryExpr([](double v) { return v > 0.3 ? v : 0.0; });
+  const dense_matrix<double> sparse_b_dense = random_matrix<double>(rng, rows_b, 5).unaryExpr([](double v) { return v < -0.2 ? v : 0.0; });
+  const amalur::csr_matrix<double> sparse_a = sparse_a_dense.sparseView(), sparse_b = sparse_b_dense.sparseView();
+  std::vector<index_t> of_a(n), of_b(n);
+  for (index_t i = 0; i < n; ++i) {
+    of_a[static_cast<std::size_t>(i)] = static_cast<index_t>(rng() % rows_a);
+    of_b[static_cast<std::size_t>(i)] = rng() % 4 == 0 ? amalur::none : static_cast<index_t>(rng() % rows_b);
+  }
+  const amalur::indexed_rows ra(of_a.data(), rows_a, n), rb(of_b.data(), rows_b, n);
+  const dense_vector<double> w = random_matrix<double>(rng, n, 1);
+
+  amalur::csr_matrix<double> keep_dense, keep_a, keep_b;
+  const std::vector<amalur::kernels::row_reader<double>> a = {amalur::kernels::reader_of(dense_a, 0, keep_dense),
+                                                              amalur::kernels::reader_of(sparse_a, 3, keep_a)};
+  const std::vector<amalur::kernels::row_reader<double>> b = {amalur::kernels::reader_of(sparse_b, 0, keep_b)};
+
+  dense_matrix<double> ga = dense_matrix<double>::Zero(n, 7), gb = dense_matrix<double>::Zero(n, 5);
+  for (index_t i = 0; i < n; ++i) {
+    ga.row(i) << dense_a.row(of_a[static_cast<std::size_t>(i)]), sparse_a_dense.row(of_a[static_cast<std::size_t>(i)]);
+    if (of_b[static_cast<std::size_t>(i)] != amalur::none) gb.row(i) = sparse_b_dense.row(of_b[static_cast<std::size_t>(i)]);
+  }
+  const dense_matrix<double> want = ga.transpose() * w.asDiagonal() * gb;  // 7 x 5
+
+  const dense_matrix<double> by_cooccurrence = amalur::kernels::cooccurrence_group(a, 7, b, 5, ra, rb, &w);
+  CHECK((by_cooccurrence - want).cwiseAbs().maxCoeff() < 1e-12);
+  const dense_matrix<double> z = amalur::kernels::scatter_group(a, 7, ra, rb, &w);  // rows_b x 7
+  const dense_matrix<double> by_scatter = sparse_b_dense.transpose() * z;          // 5 x 7
+  CHECK((by_scatter.transpose() - want).cwiseAbs().maxCoeff() < 1e-12);
+  CHECK(want.cwiseAbs().maxCoeff() > 0.1);  // the check has something to compare
+}

@@ -90,6 +90,23 @@ constexpr work scatter_work(const part_shape& a, const part_shape& b, double sha
   w.footprint = z_bytes + value_bytes(a) + value_bytes(b);
   return w;
 }
+/// The same block by co-occurrence: each shared target row adds the products
+/// of a's entries with b's into a small d_a x d_b block (no Z).
+constexpr work cooccurrence_work(const part_shape& a, const part_shape& b, double shared) {
+  work w;
+  const double per_a = a.source_rows > 0 ? a.nonzeros / a.source_rows : 0;
+  const double per_b = b.source_rows > 0 ? b.nonzeros / b.source_rows : 0;
+  const double pairs = shared * per_a * per_b;
+  w.flops = 2.0 * pairs;
+  if (8.0 * a.source_cols * b.source_cols <= kNearTableBytes)
+    w.near = pairs + shared * (per_a + per_b);
+  else
+    w.random = pairs + shared * (per_a + per_b);
+  w.bytes = 16.0 * shared + value_bytes(a) + value_bytes(b);
+  w.footprint = value_bytes(a) + value_bytes(b) + 8.0 * a.source_cols * b.source_cols;
+  return w;
+}
+constexpr double rank_of(const work& w) { return w.flops + 4.0 * w.random + 4.0 * w.near + w.bytes / 8.0; }
 }  // namespace cost_detail
 
 /// Work of the factorized operator (X has m columns; m = 1 for the aggregates).
@@ -139,8 +156,11 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
     for (std::size_t b = a + 1; b < count; ++b) {
       // Scatter one side's rows onto the other's (Z = I_b^T W I_a S_a), then Z^T S_b.
       const double shared = min_of(p.taken_rows, parts[b].taken_rows);
+      // ... or co-occurrence, whichever the kernel would take (roughly: it decides per group of parts).
       const work ab = cost_detail::scatter_work(p, parts[b], shared), ba = cost_detail::scatter_work(parts[b], p, shared);
-      const work& best = ab.flops + 4.0 * ab.random + 4.0 * ab.near <= ba.flops + 4.0 * ba.random + 4.0 * ba.near ? ab : ba;
+      const work co = cost_detail::cooccurrence_work(p, parts[b], shared);
+      const work& scatter = cost_detail::rank_of(ab) <= cost_detail::rank_of(ba) ? ab : ba;
+      const work& best = cost_detail::rank_of(co) < cost_detail::rank_of(scatter) ? co : scatter;
       w.flops += best.flops;
       w.bytes += best.bytes;
       w.random += best.random;
@@ -175,8 +195,9 @@ constexpr work materialized_work(operation op, const target_shape& t, bool spars
   if (sparse) {
     // Sparse T^T T: every pair of non-zeros in a row meets once.
     const double per_row = t.rows > 0 ? t.nonzeros / t.rows : 0;
-    w.flops = 2.0 * t.rows * per_row * per_row;
-    add_random(w, t.rows * per_row * per_row, 8.0 * t.cols * t.cols);
+    const double pairs = t.rows * per_row * (per_row + 1.0) / 2.0;  // one triangle, mirrored after
+    w.flops = 2.0 * pairs;
+    add_random(w, pairs, 8.0 * t.cols * t.cols);
     w.bytes = 2.0 * bytes + 8.0 * t.cols * t.cols;
   } else {
     w.flops = (weighted ? 2.0 : 1.0) * t.rows * t.cols * t.cols;

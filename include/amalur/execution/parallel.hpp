@@ -55,6 +55,23 @@ inline void set_default_threads(int threads) {
 /// Rows per task where kernels cut target rows: fixed, so the cut is the same for any thread count.
 inline constexpr index_t kTaskRows = 32768;
 
+/// Work (stored entries touched) that tasks beside the largest must add up to
+/// before a helper thread pays for its start (tens of microseconds).
+inline constexpr double kParallelWorkMin = 131072;
+
+/// The threads worth using for tasks of the given work: 1 when the tasks
+/// beside the largest are too small to pay for a helper thread. The work
+/// comes from shapes, and the cut never depends on the thread count, so the
+/// results are the same bits either way.
+inline int threads_worth(const std::vector<double>& task_work, int threads) {
+  double total = 0, largest = 0;
+  for (double w : task_work) {
+    total += w;
+    largest = std::max(largest, w);
+  }
+  return total - largest < kParallelWorkMin ? 1 : threads;
+}
+
 namespace detail {
 /// The threads themselves, compiled once per program rather than once per
 /// kernel: the kernels' tasks reach it through a plain function pointer.

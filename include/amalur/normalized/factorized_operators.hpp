@@ -36,6 +36,23 @@ template <class T>
 int threads_of(const T& t) {
   return t.context()->threads();
 }
+/// Entries each part stores (its work per column of X), in part order.
+template <class T>
+std::vector<double> part_entries(const T& t) {
+  std::vector<double> out;
+  t.for_each_part([&](const auto& s, const auto&, const part_layout&) {
+    out.push_back(is_sparse_v<std::decay_t<decltype(s)>> ? static_cast<double>(s.nonZeros())
+                                                          : static_cast<double>(s.rows()) * static_cast<double>(s.cols()));
+  });
+  return out;
+}
+/// The threads worth using for one task per part (see threads_worth).
+template <class T>
+int part_threads(const T& t, double columns = 1) {
+  std::vector<double> work = part_entries(t);
+  for (double& w : work) w *= columns;
+  return threads_worth(work, threads_of(t));
+}
 /// T's parts grouped by indicator: each part's layout and group, and each group's parts in order.
 struct part_groups {
   std::vector<const part_layout*> layouts;
@@ -71,7 +88,7 @@ void add_per_part(const T& t, dense_mref<typename T::Scalar> out, Contribute&& c
   using Scalar = typename T::Scalar;
   const index_t parts = part_count(t);
   std::vector<dense_matrix<Scalar>> own(static_cast<std::size_t>(parts));
-  parallel_tasks(parts, threads_of(t), [&](index_t k) {
+  parallel_tasks(parts, part_threads(t, static_cast<double>(out.rows())), [&](index_t k) {
     auto& mine = own[static_cast<std::size_t>(k)];
     mine = dense_matrix<Scalar>::Zero(out.rows(), out.cols());
     visit_part(t, k, [&](const auto& s, const auto& r, const part_layout& p) { contribute(s, r, p, dense_mref<Scalar>(mine)); });
@@ -89,7 +106,7 @@ void add_multiply(const T& t, const dense_cref<typename T::Scalar>& x, dense_mre
   const index_t parts = detail::part_count(t);
   const int threads = detail::threads_of(t);
   std::vector<dense_matrix<Scalar>> mapped(static_cast<std::size_t>(parts)), y(static_cast<std::size_t>(parts));
-  parallel_tasks(parts, threads, [&](index_t k) {
+  parallel_tasks(parts, detail::part_threads(t, static_cast<double>(x.cols())), [&](index_t k) {
     detail::visit_part(t, k, [&](const auto& s, const auto& r, const part_layout& p) {
       auto& copy = mapped[static_cast<std::size_t>(k)];
       const dense_cref<Scalar> xs = kernels::detail::mapped_rows(p, x, copy);
@@ -128,7 +145,18 @@ void add_transpose_multiply(const T& t, const dense_cref<typename T::Scalar>& x,
   const detail::part_groups groups = detail::group_parts(t);
   const index_t count = static_cast<index_t>(groups.members.size());
   std::vector<dense_matrix<Scalar>> own(static_cast<std::size_t>(count));
-  parallel_tasks(count, detail::threads_of(t), [&](index_t g) {
+  const std::vector<double> entries = detail::part_entries(t);
+  std::vector<double> work(static_cast<std::size_t>(count), 0.0);  // per group: its parts, and its scatter
+  for (index_t g = 0; g < count; ++g) {
+    const auto& members = groups.members[static_cast<std::size_t>(g)];
+    for (const index_t k : members)
+      work[static_cast<std::size_t>(g)] += entries[static_cast<std::size_t>(k)] * static_cast<double>(x.cols());
+    detail::visit_part(t, members.front(), [&](const auto&, const auto& r, const part_layout&) {
+      if constexpr (!std::decay_t<decltype(r)>::is_block)
+        work[static_cast<std::size_t>(g)] += static_cast<double>(t.rows()) * static_cast<double>(x.cols());
+    });
+  }
+  parallel_tasks(count, threads_worth(work, detail::threads_of(t)), [&](index_t g) {
     const auto& members = groups.members[static_cast<std::size_t>(g)];
     auto& mine = own[static_cast<std::size_t>(g)];
     mine = dense_matrix<Scalar>::Zero(out.rows(), out.cols());
@@ -204,32 +232,77 @@ struct cross_entry {
   dense_matrix<Scalar> block;
 };
 
-/// The blocks between two groups of parts through one scatter pass: the group
-/// cheaper to scatter goes onto the other's source rows (operators/row_groups.hpp).
+/// The blocks between two groups of parts in one pass over the target rows:
+/// the group cheaper to scatter goes onto the other's source rows, then each
+/// part there gives S_b^T Z (operators/row_groups.hpp); or, where both groups
+/// have few entries per row, co-occurrence gives every block with no Z.
 template <class T>
 std::vector<cross_entry<typename T::Scalar>> group_blocks(const T& t, const std::vector<index_t>& g,
                                                           const std::vector<index_t>& h,
                                                           const dense_vector<typename T::Scalar>* w) {
   using Scalar = typename T::Scalar;
-  double g_onto_h = 0, h_onto_g = 0;
-  for (index_t a : g)
-    visit_part(t, a, [&](const auto& sa, const auto&, const part_layout&) {
-      for (index_t b : h)
-        visit_part(t, b, [&](const auto& sb, const auto&, const part_layout&) {
-          g_onto_h += kernels::detail::scatter_cost(sa, sb, t.rows());
-          h_onto_g += kernels::detail::scatter_cost(sb, sa, t.rows());
-        });
+  // Work of each way, from the shapes only (so every thread count takes the same way).
+  struct side {
+    double entries = 0, source_rows = 0;
+    index_t width = 0;
+  };
+  auto measure = [&](const std::vector<index_t>& parts) {
+    side out;
+    for (index_t k : parts)
+      visit_part(t, k, [&](const auto& s, const auto&, const part_layout&) {
+        out.entries += kernels::detail::entries_per_row(s);
+        out.source_rows = static_cast<double>(s.rows());
+        out.width += s.cols();
+      });
+    return out;
+  };
+  const side sg = measure(g), sh = measure(h);
+  const double n = static_cast<double>(t.rows());
+  auto scatter_cost = [&](const side& from, const std::vector<index_t>& onto, const side& to) {
+    double cost = 4.0 * n * from.entries + to.source_rows * double(from.width);  // the scatter, zeroing Z
+    for (index_t b : onto)
+      visit_part(t, b, [&](const auto& sb, const auto&, const part_layout&) {
+        cost += kernels::detail::onto_product_cost(sb, from.width);
+      });
+    return cost;
+  };
+  const double g_onto_h = scatter_cost(sg, h, sh), h_onto_g = scatter_cost(sh, g, sg);
+  const double cooccurrence = 2.0 * n * (sg.entries * sh.entries + sg.entries + sh.entries) +
+                              double(sg.width) * double(sh.width);
+  const bool by_cooccurrence = cooccurrence < std::min(g_onto_h, h_onto_g);
+  const auto& scattered = g_onto_h <= h_onto_g || by_cooccurrence ? g : h;
+  const auto& onto = g_onto_h <= h_onto_g || by_cooccurrence ? h : g;
+  auto readers_of = [&](const std::vector<index_t>& parts, std::vector<csr_matrix<Scalar>>& keep, index_t& width) {
+    std::vector<kernels::row_reader<Scalar>> readers;
+    keep.resize(parts.size());
+    width = 0;
+    for (std::size_t k = 0; k < parts.size(); ++k)
+      visit_part(t, parts[k], [&](const auto& s, const auto&, const part_layout&) {
+        readers.push_back(kernels::reader_of(s, width, keep[k]));
+        width += s.cols();
+      });
+    return readers;
+  };
+  std::vector<csr_matrix<Scalar>> keep, keep_onto;
+  index_t width = 0, width_onto = 0;
+  const auto readers = readers_of(scattered, keep, width);
+  std::vector<cross_entry<Scalar>> out;
+  if (by_cooccurrence) {
+    const auto onto_readers = readers_of(onto, keep_onto, width_onto);
+    dense_matrix<Scalar> block;  // scattered x onto
+    visit_part(t, scattered.front(), [&](const auto&, const auto& ra, const part_layout&) {
+      visit_part(t, onto.front(), [&](const auto&, const auto& rb, const part_layout&) {
+        block = kernels::cooccurrence_group(readers, width, onto_readers, width_onto, ra, rb, w);
+      });
     });
-  const auto& scattered = g_onto_h <= h_onto_g ? g : h;
-  const auto& onto = g_onto_h <= h_onto_g ? h : g;
-  std::vector<kernels::row_reader<Scalar>> readers;
-  std::vector<csr_matrix<Scalar>> keep(scattered.size());
-  index_t width = 0;
-  for (std::size_t k = 0; k < scattered.size(); ++k)
-    visit_part(t, scattered[k], [&](const auto& s, const auto&, const part_layout&) {
-      readers.push_back(kernels::reader_of(s, width, keep[k]));
-      width += s.cols();
-    });
+    for (std::size_t l = 0; l < onto.size(); ++l)
+      for (std::size_t k = 0; k < scattered.size(); ++k)
+        out.push_back({onto[l], scattered[k],
+                       block.block(readers[k].column_offset, onto_readers[l].column_offset, readers[k].cols,
+                                   onto_readers[l].cols)
+                           .transpose()});
+    return out;
+  }
   Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z;
   visit_part(t, scattered.front(), [&](const auto&, const auto& ra, const part_layout&) {
     visit_part(t, onto.front(), [&](const auto&, const auto& rb, const part_layout&) {
@@ -237,7 +310,6 @@ std::vector<cross_entry<typename T::Scalar>> group_blocks(const T& t, const std:
     });
   });
   const dense_matrix<Scalar> zc = z;
-  std::vector<cross_entry<Scalar>> out;
   for (index_t b : onto)
     visit_part(t, b, [&](const auto& sb, const auto&, const part_layout&) {
       dense_matrix<Scalar> product = dense_matrix<Scalar>::Zero(sb.cols(), width);  // S_b^T Z
@@ -274,9 +346,28 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
   // c = I^T w once per group, shared by its parts' own blocks and their pairs;
   // none for a block indicator without w (every source row once, unweighted).
   const int threads = detail::threads_of(t);
+  // The work of each step's tasks, from the shapes (see threads_worth): a
+  // pass over the target rows per group's weights and per pair of groups.
+  const std::vector<double> entries = detail::part_entries(t);
+  std::vector<double> per_row(static_cast<std::size_t>(parts)), group_per_row(static_cast<std::size_t>(count), 0.0);
+  {
+    index_t k = 0;
+    t.for_each_part([&](const auto& s, const auto&, const part_layout&) {
+      per_row[static_cast<std::size_t>(k)] = entries[static_cast<std::size_t>(k)] / std::max<double>(1, double(s.rows()));
+      group_per_row[static_cast<std::size_t>(groups.group_of[static_cast<std::size_t>(k)])] += per_row[static_cast<std::size_t>(k)];
+      ++k;
+    });
+  }
+  const double n = static_cast<double>(t.rows());
+  std::vector<double> task_work;
+  for (const task& tk : tasks) {
+    const auto a = static_cast<std::size_t>(tk.a), b = static_cast<std::size_t>(tk.b);
+    task_work.push_back(tk.between_groups ? n * (1.0 + group_per_row[a] + group_per_row[b])
+                                          : entries[a] * (tk.a == tk.b ? per_row[a] : 1.0) + entries[b]);
+  }
   std::vector<dense_vector<Scalar>> weights(static_cast<std::size_t>(count));
   std::vector<char> unit(static_cast<std::size_t>(count), 0);
-  parallel_tasks(count, threads, [&](index_t g) {
+  parallel_tasks(count, threads_worth(std::vector<double>(static_cast<std::size_t>(count), n), threads), [&](index_t g) {
     detail::visit_part(t, groups.members[static_cast<std::size_t>(g)].front(),
                        [&](const auto&, const auto& r, const part_layout&) {
                          if constexpr (std::decay_t<decltype(r)>::is_block) {
@@ -293,7 +384,7 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
     return unit[g] ? nullptr : &weights[g];
   };
   std::vector<std::vector<detail::cross_entry<Scalar>>> results(tasks.size());
-  parallel_tasks(static_cast<index_t>(tasks.size()), threads, [&](index_t k) {
+  parallel_tasks(static_cast<index_t>(tasks.size()), threads_worth(task_work, threads), [&](index_t k) {
     const task tk = tasks[static_cast<std::size_t>(k)];
     auto& result = results[static_cast<std::size_t>(k)];
     if (tk.between_groups) {

@@ -78,14 +78,17 @@ dense_matrix<Scalar> weighted_gram(const S& s, const dense_vector<Scalar>* c) {
 }
 
 namespace detail {
-/// Work of scattering part a onto b's rows, then Z^T S_b.
-template <class Sa, class Sb>
-double scatter_cost(const Sa& sa, const Sb& sb, index_t shared_rows) {
-  const double row_a = is_sparse_v<Sa> ? static_cast<double>(sa.nonZeros()) / std::max<double>(1, double(sa.rows()))
-                                       : static_cast<double>(sa.cols());
-  const double product = is_sparse_v<Sb> ? 2.0 * static_cast<double>(sb.nonZeros()) * double(sa.cols())
-                                         : 2.0 * double(sb.rows()) * double(sa.cols()) * double(sb.cols());
-  return 4.0 * double(shared_rows) * row_a + product + double(sb.rows()) * double(sa.cols());
+/// Stored entries per source row (the columns, when dense).
+template <class S>
+double entries_per_row(const S& s) {
+  return is_sparse_v<S> ? static_cast<double>(s.nonZeros()) / std::max<double>(1, double(s.rows()))
+                        : static_cast<double>(s.cols());
+}
+/// Work of S_b^T Z for a dense Z of `width` columns on b's source rows.
+template <class Sb>
+double onto_product_cost(const Sb& sb, index_t width) {
+  return is_sparse_v<Sb> ? 2.0 * static_cast<double>(sb.nonZeros()) * double(width)
+                         : 2.0 * double(sb.rows()) * double(width) * double(sb.cols());
 }
 }  // namespace detail
 

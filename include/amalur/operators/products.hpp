@@ -64,7 +64,14 @@ void add_transpose_times(const A& a, const nondeduced<dense_cref<Scalar>>& b, no
 template <class A, class Scalar = typename A::Scalar>
 void add_times_this(const nondeduced<dense_cref<Scalar>>& b, const A& a, nondeduced<dense_mref<Scalar>> c) {
   const auto& op = detail::product_operand(a);
-  detail::times_this<std::decay_t<decltype(op)>, Scalar>(b, op, c);
+  if constexpr (std::is_same_v<std::decay_t<decltype(op)>, csr_matrix<Scalar>>) {
+    // (A^T B^T)^T: the CSR transpose kernel, far faster than Eigen's dense-times-sparse.
+    dense_matrix<Scalar> transposed = dense_matrix<Scalar>::Zero(c.cols(), c.rows());
+    detail::csr_transpose_times<Scalar>(op, dense_matrix<Scalar>(b.transpose()), transposed);
+    c += transposed.transpose();
+  } else {
+    detail::times_this<std::decay_t<decltype(op)>, Scalar>(b, op, c);
+  }
 }
 template <class A, class Scalar = typename A::Scalar>
 void add_times_transpose(const nondeduced<dense_cref<Scalar>>& b, const A& a, nondeduced<dense_mref<Scalar>> c) {

@@ -6,6 +6,8 @@
 // and each part b of B then gives its blocks with A as S_b^T Z. One pass per
 // pair of groups instead of one per pair of parts. The parts of A are read
 // through plain row descriptors, so the pass is one loop, not one per part.
+// Where both groups have few entries per row, co-occurrence gives the whole
+// block in one pass instead, with no scattered Z.
 
 #include <vector>
 
@@ -91,6 +93,60 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> scatter_g
     }
   }
   return z;
+}
+
+/// The entries of one source row of a group's parts, placed at their columns of the group.
+template <class Scalar>
+void row_entries(const std::vector<row_reader<Scalar>>& parts, index_t row, std::vector<index_t>& column,
+                 std::vector<Scalar>& value) {
+  column.clear();
+  value.clear();
+  for (const auto& p : parts) {
+    if (p.dense) {
+      const Scalar* src = p.dense + row * p.row_stride;
+      for (index_t c = 0; c < p.cols; ++c) {
+        column.push_back(p.column_offset + c);
+        value.push_back(src[c * p.col_stride]);
+      }
+    } else {
+      for (int k = p.outer[row]; k < p.outer[row + 1]; ++k) {
+        column.push_back(p.column_offset + p.inner[k]);
+        value.push_back(p.values[k]);
+      }
+    }
+  }
+}
+
+/// The whole block between two groups, (width_a x width_b) = [parts of A]^T I_A^T diag(w) I_B [parts of B],
+/// by co-occurrence: each target row adds the products of its A entries with its B entries. Cheaper
+/// than a scatter when both sides have few entries per row (one-hot columns) and the scattered Z
+/// (source rows x width) would be large.
+template <class Ra, class Rb, class Scalar>
+dense_matrix<Scalar> cooccurrence_group(const std::vector<row_reader<Scalar>>& a_parts, index_t width_a,
+                                        const std::vector<row_reader<Scalar>>& b_parts, index_t width_b,
+                                        const Ra& ra, const Rb& rb, const dense_vector<Scalar>* w) {
+  dense_matrix<Scalar> block = dense_matrix<Scalar>::Zero(width_a, width_b);
+  index_t first = 0, last = ra.target_rows();
+  if constexpr (Ra::is_block) {
+    first = ra.offset();
+    last = first + ra.source_rows();
+  }
+  std::vector<index_t> a_column, b_column;
+  std::vector<Scalar> a_value, b_value;
+  Scalar* out = block.data();
+  for (index_t i = first; i < last; ++i) {
+    const index_t pa = ra.source_row(i), pb = rb.source_row(i);
+    if (pa == none || pb == none) continue;
+    const Scalar wi = w ? (*w)[i] : Scalar(1);
+    row_entries(a_parts, pa, a_column, a_value);
+    row_entries(b_parts, pb, b_column, b_value);
+    for (std::size_t l = 0; l < b_column.size(); ++l) {
+      Scalar* column = out + b_column[l] * width_a;
+      const Scalar vb = wi * b_value[l];
+      for (std::size_t k = 0; k < a_column.size(); ++k) column[a_column[k]] += vb * a_value[k];
+    }
+  }
+  return block;
 }
 
 }  // namespace amalur::kernels
