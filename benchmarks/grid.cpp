@@ -8,6 +8,10 @@
 //
 //   build/release/benchmarks/bench_grid --benchmark_format=json > grid.json
 //
+// GRID_THREADS=N runs the kernels on N threads (default: every core);
+// GRID_FEATURES=1 adds each operator cell's work counts (flops, bytes,
+// indexed accesses, tasks) for fitting a profile offline.
+//
 // With amalur::catalog, the operator cells then test the history correction:
 // half the shapes are logged in a catalog (grid-history.db, or
 // $AMALUR_GRID_CATALOG) with their estimates under the default profile and
@@ -123,6 +127,7 @@ std::vector<std::pair<std::string, amalur::hardware_profile>> believed_profiles(
     out.emplace_back("random-access rates" + times, random);
     out.emplace_back("streaming and flop rates" + times, streaming);
   }
+  for (auto& named : out) named.second.threads = amalur::hardware_threads();  // as a context resolves 0
   return out;
 }
 
@@ -193,7 +198,8 @@ void run_cell(benchmark::State& state, const std::string& cell, const task& tk, 
   // The three picks.
   const auto parts = t.part_shapes();
   const auto target = t.target_statistics();
-  const amalur::hardware_profile hw = amalur::default_profile;
+  amalur::hardware_profile hw = amalur::default_profile;
+  hw.threads = amalur::hardware_threads();  // as a matrix's context resolves 0
   bool ours;
   double flop_ratio;
   if (tk.training) {
@@ -242,6 +248,9 @@ void run_cell(benchmark::State& state, const std::string& cell, const task& tk, 
       state.counters[std::string(prefix) + "near"] = w.near;
       state.counters[std::string(prefix) + "footprint"] = w.footprint;
     }
+    state.counters["f_task_sum"] = fw.task_sum;
+    state.counters["f_task_max"] = fw.task_max;
+    state.counters["threads"] = amalur::hardware_threads();
     state.counters["parts"] = static_cast<double>(parts.size());
     state.counters["mat_dense_us"] = mat_dense / it * 1e6;
     state.counters["mat_sparse_us"] = mat_sparse / it * 1e6;

@@ -36,6 +36,31 @@ static_assert(amalur::decide(amalur::operation::multiply, kFlat, 2, kFlatT, 1, a
 static_assert(amalur::factorized_work(amalur::operation::multiply, kStar, 2, kStarT, 1).flops <
               amalur::materialized_work(amalur::operation::multiply, kStarT, false, 1).flops);
 
+// The thread model: tasks that spread divide the time, down to the largest
+// task; too little work beside the largest task stays on one thread.
+namespace {
+constexpr amalur::hardware_profile on_threads(int threads) {
+  amalur::hardware_profile hw = amalur::default_profile;
+  hw.threads = threads;
+  return hw;
+}
+constexpr amalur::work two_tasks(double each) {
+  amalur::work w;
+  amalur::work task;
+  task.flops = each;
+  amalur::add_task(w, task);
+  amalur::add_task(w, task);
+  return w;
+}
+constexpr double kBig = 1e9, kSmall = 1e4;
+}  // namespace
+static_assert(amalur::seconds(two_tasks(kBig), on_threads(2)) <
+              0.51 * amalur::seconds(two_tasks(kBig), on_threads(1)) + amalur::kThreadStartSeconds);
+static_assert(amalur::seconds(two_tasks(kBig), on_threads(2)) > 0.49 * amalur::seconds(two_tasks(kBig), on_threads(1)));
+static_assert(amalur::seconds(two_tasks(kBig), on_threads(4)) == amalur::seconds(two_tasks(kBig), on_threads(2)));
+static_assert(amalur::seconds(two_tasks(kSmall), on_threads(2)) == amalur::seconds(two_tasks(kSmall), on_threads(1)));
+static_assert(amalur::seconds(two_tasks(kBig), on_threads(0)) == amalur::seconds(two_tasks(kBig), on_threads(1)));
+
 namespace {
 struct star {
   MatrixXd fact, dim;

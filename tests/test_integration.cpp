@@ -9,6 +9,7 @@
 
 #include <amalur/amalur.hpp>
 #include <amalur/integration/spec.hpp>
+#include <amalur/io/profile_json.hpp>
 
 #include "cli.hpp"
 
@@ -368,4 +369,20 @@ TEST_CASE("amalur --threads 1, 2 and 3 print the same bits (shipped flights samp
   int status = 0;
   run_cli(dir, "explain " + (dir / "flights.json").string() + " --threads -1", status);
   CHECK(status == 2);
+}
+
+TEST_CASE("a hardware profile's JSON keeps its thread count and refuses a bad one", "[io]") {
+  amalur::hardware_profile hw;
+  hw.threads = 3;
+  hw.random_per_second = 1.5e8;
+  const amalur::hardware_profile back = amalur::io::profile_from_json(amalur::io::to_json(hw));
+  CHECK(back.threads == 3);
+  CHECK(back.random_per_second == 1.5e8);
+  auto j = amalur::io::to_json(hw);
+  j.erase("threads");
+  CHECK(amalur::io::profile_from_json(j).threads == 0);  // absent: this machine's cores
+  j["threads"] = -1;
+  CHECK_THROWS_WITH(amalur::io::profile_from_json(j), Catch::Contains("'threads' must be a whole number"));
+  j["threads"] = 2.5;
+  CHECK_THROWS_WITH(amalur::io::profile_from_json(j), Catch::Contains("'threads'"));
 }

@@ -145,3 +145,12 @@ TEST_CASE("1, 2 and 3 threads give bit-identical operators and GLM fits", "[thre
   }
   CHECK_THROWS_AS(t.set_threads(-1), amalur::value_error);
 }
+
+TEST_CASE("parallel steps use one thread where the tasks beside the largest are small", "[threads]") {
+  using amalur::kParallelWorkMin;
+  CHECK(amalur::threads_worth({}, 4) == 1);
+  CHECK(amalur::threads_worth({10 * kParallelWorkMin}, 4) == 1);                          // one task
+  CHECK(amalur::threads_worth({10 * kParallelWorkMin, kParallelWorkMin / 2}, 4) == 1);   // little beside it
+  CHECK(amalur::threads_worth({kParallelWorkMin, kParallelWorkMin}, 4) == 4);
+  CHECK(amalur::threads_worth({kParallelWorkMin / 2, kParallelWorkMin / 2, kParallelWorkMin / 2}, 3) == 3);
+}

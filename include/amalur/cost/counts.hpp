@@ -12,6 +12,7 @@
 
 #include "amalur/core/operation.hpp"
 #include "amalur/cost/hardware_profile.hpp"
+#include "amalur/execution/task_sizes.hpp"
 
 namespace amalur {
 
@@ -21,6 +22,10 @@ struct work {
   double random = 0;     // indexed accesses into tables past the core's cache
   double near = 0;       // indexed accesses into tables that fit in it
   double footprint = 0;  // distinct bytes touched: decides cache or memory bandwidth
+  /// The factorized operators run one task per part (or pair of parts) on
+  /// the profile's threads: the sum and the largest of the tasks' weights
+  /// (see task_weight). Zero: one serial task.
+  double task_sum = 0, task_max = 0;
 };
 
 /// A gather or scatter table up to this size stays in a core's cache (L2).
@@ -37,11 +42,59 @@ constexpr void add_random(work& w, double accesses, double table_bytes) {
 constexpr double max_of(double a, double b) { return a > b ? a : b; }
 constexpr double min_of(double a, double b) { return a < b ? a : b; }
 
-/// Seconds for `w` on `hw`.
+/// A task's weight, to split work among threads: flops, streamed words and
+/// indexed accesses, each about a cycle or a few.
+constexpr double task_weight(const work& w) { return w.flops + w.bytes / 8.0 + 4.0 * (w.random + w.near); }
+
+/// Adds one task's work to `total`.
+constexpr void add_task(work& total, const work& task) {
+  total.flops += task.flops;
+  total.bytes += task.bytes;
+  total.random += task.random;
+  total.near += task.near;
+  total.footprint += task.footprint;
+  const double weight = task_weight(task);
+  total.task_sum += weight;
+  total.task_max = max_of(total.task_max, weight);
+}
+
+/// Task weight beside the largest task below which the kernels stay on one
+/// thread (kParallelWorkMin entries, a few weight units each).
+inline constexpr double kParallelWeightMin = 3.0 * kParallelWorkMin;
+
+/// Adds work that runs over the target rows in fixed blocks of kTaskRows:
+/// tasks of their own when there are several blocks, else serial work.
+constexpr void add_row_blocks(work& total, const work& rows_work, double rows) {
+  if (rows < 2.0 * static_cast<double>(kTaskRows)) {
+    work serial = rows_work;
+    serial.task_sum = serial.task_max = 0;
+    total.flops += serial.flops;
+    total.bytes += serial.bytes;
+    total.random += serial.random;
+    total.near += serial.near;
+    total.footprint += serial.footprint;
+    return;
+  }
+  const double weight = task_weight(rows_work);
+  total.flops += rows_work.flops;
+  total.bytes += rows_work.bytes;
+  total.random += rows_work.random;
+  total.near += rows_work.near;
+  total.footprint += rows_work.footprint;
+  total.task_sum += weight;
+  total.task_max = max_of(total.task_max, weight * static_cast<double>(kTaskRows) / rows);
+}
+
+/// Seconds for `w` on `hw`. The share of it in tasks spreads over hw.threads
+/// threads (the largest task bounding it from below), plus the threads'
+/// start; the rest, and everything when the tasks are too small, is serial.
 constexpr double seconds(const work& w, const hardware_profile& hw) {
   const double bandwidth = w.footprint <= hw.cache_bytes ? hw.cache_bytes_per_second : hw.bytes_per_second;
-  return max_of(w.flops / hw.flops_per_second, w.bytes / bandwidth) + w.random / hw.random_per_second +
-         w.near / hw.near_random_per_second;
+  const double serial = max_of(w.flops / hw.flops_per_second, w.bytes / bandwidth) + w.random / hw.random_per_second +
+                        w.near / hw.near_random_per_second;
+  if (hw.threads <= 1 || w.task_sum <= 0 || w.task_sum - w.task_max < kParallelWeightMin) return serial;
+  const double spread = min_of(1.0, w.task_sum / task_weight(w));
+  return serial * (1.0 - spread + spread * max_of(1.0 / hw.threads, w.task_max / w.task_sum)) + kThreadStartSeconds;
 }
 
 /// One part of a normalized matrix, as the cost model sees it.
@@ -75,6 +128,9 @@ constexpr double output_passes(operation op, double rows, double cols, double m)
   const double blocks = cols / 4.0 > 1.0 ? cols / 4.0 : 1.0;
   return row_output ? 16.0 * rows * m * blocks : 0.0;
 }
+/// A pass over target rows that pairs two parts reads both rows' indices and
+/// the weight, and branches, per row: about this many near accesses.
+inline constexpr double kRowStepAccesses = 3.0;
 /// Scattering part a's rows onto part b's (a dense n_b x d_a result), then
 /// the product with S_b: one off-diagonal crossprod block.
 constexpr work scatter_work(const part_shape& a, const part_shape& b, double shared) {
@@ -86,6 +142,7 @@ constexpr work scatter_work(const part_shape& a, const part_shape& b, double sha
   else
     w.random = shared * per_row;
   w.flops = 2.0 * shared * per_row + 2.0 * (b.sparse ? b.nonzeros : b.source_rows * b.source_cols) * a.source_cols;
+  w.near += kRowStepAccesses * shared;
   w.bytes = 16.0 * shared + z_bytes + value_bytes(b);
   w.footprint = z_bytes + value_bytes(a) + value_bytes(b);
   return w;
@@ -102,11 +159,12 @@ constexpr work cooccurrence_work(const part_shape& a, const part_shape& b, doubl
     w.near = pairs + shared * (per_a + per_b);
   else
     w.random = pairs + shared * (per_a + per_b);
+  w.flops += 4.0 * shared * (per_a + per_b);  // each entry read through its row
+  w.near += kRowStepAccesses * shared;
   w.bytes = 16.0 * shared + value_bytes(a) + value_bytes(b);
   w.footprint = value_bytes(a) + value_bytes(b) + 8.0 * a.source_cols * b.source_cols;
   return w;
 }
-constexpr double rank_of(const work& w) { return w.flops + 4.0 * w.random + 4.0 * w.near + w.bytes / 8.0; }
 }  // namespace cost_detail
 
 /// Work of the factorized operator (X has m columns; m = 1 for the aggregates).
@@ -116,18 +174,34 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
   if (cost_detail::is_product(op)) {
     w.bytes += 8.0 * t.rows * m;  // the n-sized side: zeroed output or the input read
     w.footprint += 8.0 * t.rows * m;
+    // T X runs each gathered part's S_k X as a task, then T's rows in blocks
+    // (a dense block part's product, every gather); the other products run
+    // one task per part (group), its scatter included.
+    const bool row_output = op == operation::multiply || op == operation::row_sums ||
+                            op == operation::left_multiply_transpose;
     for (std::size_t k = 0; k < count; ++k) {
       const part_shape& p = parts[k];
-      w.flops += 2.0 * p.nonzeros * m;
-      w.bytes += cost_detail::value_bytes(p) + 8.0 * p.source_cols * m;
-      if (!p.sparse) w.bytes += cost_detail::output_passes(op, p.source_rows, p.source_cols, m);
-      w.footprint += cost_detail::value_bytes(p);
+      work source, rows;
+      source.flops = 2.0 * p.nonzeros * m;
+      source.bytes = cost_detail::value_bytes(p) + 8.0 * p.source_cols * m;
+      if (!p.sparse) source.bytes += cost_detail::output_passes(op, p.source_rows, p.source_cols, m);
+      source.footprint = cost_detail::value_bytes(p);
       if (p.block_rows) {
-        w.bytes += 16.0 * p.source_rows * m;
+        rows.bytes = 16.0 * p.source_rows * m;
       } else {
-        w.bytes += 8.0 * p.source_rows * m + 8.0 * p.taken_rows;  // temporary, indices
-        w.footprint += 8.0 * p.taken_rows;
-        add_random(w, p.taken_rows * m, 8.0 * p.source_rows * m);  // the gather or scatter
+        rows.bytes = 8.0 * p.source_rows * m + 8.0 * p.taken_rows;  // temporary, indices
+        rows.footprint = 8.0 * p.taken_rows;
+        add_random(rows, p.taken_rows * m, 8.0 * p.source_rows * m);  // the gather or scatter
+      }
+      if (!row_output) {
+        add_task(source, rows);
+        add_task(w, source);
+      } else if (p.block_rows && !p.sparse) {
+        add_task(rows, source);
+        add_row_blocks(w, rows, t.rows);
+      } else {
+        add_task(w, source);
+        add_row_blocks(w, rows, t.rows);
       }
     }
     return w;
@@ -135,13 +209,15 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
   if (op == operation::col_variances) {
     for (std::size_t k = 0; k < count; ++k) {
       const part_shape& p = parts[k];
-      w.flops += 4.0 * p.nonzeros;
-      w.bytes += 2.0 * cost_detail::value_bytes(p);
-      w.footprint += cost_detail::value_bytes(p);
+      work task;
+      task.flops = 4.0 * p.nonzeros;
+      task.bytes = 2.0 * cost_detail::value_bytes(p);
+      task.footprint = cost_detail::value_bytes(p);
       if (!p.block_rows) {
-        add_random(w, 2.0 * p.taken_rows, 8.0 * p.source_rows);  // multiplicities, twice
-        w.bytes += 16.0 * p.taken_rows;
+        add_random(task, 2.0 * p.taken_rows, 8.0 * p.source_rows);  // multiplicities, twice
+        task.bytes += 16.0 * p.taken_rows;
       }
+      add_task(w, task);
     }
     return w;
   }
@@ -149,23 +225,20 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
   const bool weighted = op == operation::weighted_crossprod;
   for (std::size_t a = 0; a < count; ++a) {
     const part_shape& p = parts[a];
-    w.flops += p.nonzeros * (p.sparse ? p.nonzeros / max_of(1.0, p.source_rows) : p.source_cols);
-    w.bytes += cost_detail::value_bytes(p) * (p.block_rows && !weighted ? 1.0 : 2.0);
-    w.footprint += cost_detail::value_bytes(p);
-    if (!p.block_rows) add_random(w, p.taken_rows, 8.0 * p.source_rows);  // the multiplicities I^T w
+    work own;
+    own.flops = p.nonzeros * (p.sparse ? p.nonzeros / max_of(1.0, p.source_rows) : p.source_cols);
+    own.bytes = cost_detail::value_bytes(p) * (p.block_rows && !weighted ? 1.0 : 2.0);
+    own.footprint = cost_detail::value_bytes(p);
+    if (!p.block_rows) add_random(own, p.taken_rows, 8.0 * p.source_rows);  // the multiplicities I^T w
+    add_task(w, own);
     for (std::size_t b = a + 1; b < count; ++b) {
       // Scatter one side's rows onto the other's (Z = I_b^T W I_a S_a), then Z^T S_b.
       const double shared = min_of(p.taken_rows, parts[b].taken_rows);
       // ... or co-occurrence, whichever the kernel would take (roughly: it decides per group of parts).
       const work ab = cost_detail::scatter_work(p, parts[b], shared), ba = cost_detail::scatter_work(parts[b], p, shared);
       const work co = cost_detail::cooccurrence_work(p, parts[b], shared);
-      const work& scatter = cost_detail::rank_of(ab) <= cost_detail::rank_of(ba) ? ab : ba;
-      const work& best = cost_detail::rank_of(co) < cost_detail::rank_of(scatter) ? co : scatter;
-      w.flops += best.flops;
-      w.bytes += best.bytes;
-      w.random += best.random;
-      w.near += best.near;
-      w.footprint += best.footprint;
+      const work& scatter = task_weight(ab) <= task_weight(ba) ? ab : ba;
+      add_task(w, task_weight(co) < task_weight(scatter) ? co : scatter);
     }
   }
   if (weighted) w.bytes += 8.0 * t.rows;

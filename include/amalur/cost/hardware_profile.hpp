@@ -18,6 +18,11 @@ struct hardware_profile {
   /// cache, and into one that fits (see kNearTableBytes in counts.hpp).
   double random_per_second = 5.7e8;
   double near_random_per_second = 7.4e8;
+  /// Threads the model assumes the factorized kernels spread over (the rates
+  /// above are per thread); 0: this machine's cores. Never the count a run
+  /// uses, so a decision, and so the result's bits, is the same for every
+  /// thread count.
+  int threads = 0;
 };
 
 inline constexpr hardware_profile default_profile{};

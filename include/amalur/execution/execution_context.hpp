@@ -178,7 +178,9 @@ class execution_context {
                           : mode_ != strategy::automatic ? mode_
                                                          : default_strategy();
     const bool ready = kept_ && kept_owner_.get() == owner;
-    return decide(op, s.parts.data(), s.parts.size(), s.target, m, profile_, reuse_, spent_factorized_, ready,
+    hardware_profile hw = profile_;
+    if (hw.threads <= 0) hw.threads = hardware_threads();
+    return decide(op, s.parts.data(), s.parts.size(), s.target, m, hw, reuse_, spent_factorized_, ready,
                   ready && kept_sparse_, mode, correction_.empty() ? nullptr : &correction_);
   }
   void copy_from(const execution_context& other) {

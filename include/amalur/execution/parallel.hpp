@@ -22,6 +22,7 @@
 
 #include "amalur/core/config.hpp"
 #include "amalur/core/error.hpp"
+#include "amalur/execution/task_sizes.hpp"
 
 namespace amalur {
 
@@ -51,13 +52,6 @@ inline void set_default_threads(int threads) {
   if (threads < 0) detail::fail<value_error>("set_default_threads: ", threads, " threads; use 1 or more, or 0 for every core");
   detail::default_threads_slot().store(threads, std::memory_order_relaxed);
 }
-
-/// Rows per task where kernels cut target rows: fixed, so the cut is the same for any thread count.
-inline constexpr index_t kTaskRows = 32768;
-
-/// Work (stored entries touched) that tasks beside the largest must add up to
-/// before a helper thread pays for its start (tens of microseconds).
-inline constexpr double kParallelWorkMin = 131072;
 
 /// The threads worth using for tasks of the given work: 1 when the tasks
 /// beside the largest are too small to pay for a helper thread. The work

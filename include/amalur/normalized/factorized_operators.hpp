@@ -267,7 +267,8 @@ std::vector<cross_entry<typename T::Scalar>> group_blocks(const T& t, const std:
     return cost;
   };
   const double g_onto_h = scatter_cost(sg, h, sh), h_onto_g = scatter_cost(sh, g, sg);
-  const double cooccurrence = 2.0 * n * (sg.entries * sh.entries + sg.entries + sh.entries) +
+  // Co-occurrence: a product per pair of entries, and each entry read through its row (as the scatter's).
+  const double cooccurrence = 2.0 * n * sg.entries * sh.entries + 4.0 * n * (sg.entries + sh.entries) +
                               double(sg.width) * double(sh.width);
   const bool by_cooccurrence = cooccurrence < std::min(g_onto_h, h_onto_g);
   const auto& scattered = g_onto_h <= h_onto_g || by_cooccurrence ? g : h;

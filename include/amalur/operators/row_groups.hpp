@@ -9,6 +9,7 @@
 // Where both groups have few entries per row, co-occurrence gives the whole
 // block in one pass instead, with no scattered Z.
 
+#include <algorithm>
 #include <vector>
 
 #include "amalur/core/traits.hpp"
@@ -95,26 +96,41 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> scatter_g
   return z;
 }
 
-/// The entries of one source row of a group's parts, placed at their columns of the group.
+/// The most entries a source row of a group's parts can have (the buffer row_entries fills).
 template <class Scalar>
-void row_entries(const std::vector<row_reader<Scalar>>& parts, index_t row, std::vector<index_t>& column,
-                 std::vector<Scalar>& value) {
-  column.clear();
-  value.clear();
+index_t max_row_entries(const std::vector<row_reader<Scalar>>& parts, index_t source_rows) {
+  index_t most = 0;
+  for (const auto& p : parts) {
+    if (p.dense) {
+      most += p.cols;
+      continue;
+    }
+    int widest = 0;
+    for (index_t r = 0; r < source_rows; ++r) widest = std::max(widest, p.outer[r + 1] - p.outer[r]);
+    most += widest;
+  }
+  return most;
+}
+
+/// The entries of one source row of a group's parts, at their columns of the group; their count.
+template <class Scalar>
+index_t row_entries(const std::vector<row_reader<Scalar>>& parts, index_t row, index_t* column, Scalar* value) {
+  index_t count = 0;
   for (const auto& p : parts) {
     if (p.dense) {
       const Scalar* src = p.dense + row * p.row_stride;
-      for (index_t c = 0; c < p.cols; ++c) {
-        column.push_back(p.column_offset + c);
-        value.push_back(src[c * p.col_stride]);
+      for (index_t c = 0; c < p.cols; ++c, ++count) {
+        column[count] = p.column_offset + c;
+        value[count] = src[c * p.col_stride];
       }
     } else {
-      for (int k = p.outer[row]; k < p.outer[row + 1]; ++k) {
-        column.push_back(p.column_offset + p.inner[k]);
-        value.push_back(p.values[k]);
+      for (int k = p.outer[row]; k < p.outer[row + 1]; ++k, ++count) {
+        column[count] = p.column_offset + p.inner[k];
+        value[count] = p.values[k];
       }
     }
   }
+  return count;
 }
 
 /// The whole block between two groups, (width_a x width_b) = [parts of A]^T I_A^T diag(w) I_B [parts of B],
@@ -131,19 +147,22 @@ dense_matrix<Scalar> cooccurrence_group(const std::vector<row_reader<Scalar>>& a
     first = ra.offset();
     last = first + ra.source_rows();
   }
-  std::vector<index_t> a_column, b_column;
-  std::vector<Scalar> a_value, b_value;
+  const auto a_most = static_cast<std::size_t>(max_row_entries(a_parts, ra.source_rows()));
+  const auto b_most = static_cast<std::size_t>(max_row_entries(b_parts, rb.source_rows()));
+  std::vector<index_t> a_column(a_most), b_column(b_most);
+  std::vector<Scalar> a_value(a_most), b_value(b_most);
   Scalar* out = block.data();
   for (index_t i = first; i < last; ++i) {
     const index_t pa = ra.source_row(i), pb = rb.source_row(i);
     if (pa == none || pb == none) continue;
     const Scalar wi = w ? (*w)[i] : Scalar(1);
-    row_entries(a_parts, pa, a_column, a_value);
-    row_entries(b_parts, pb, b_column, b_value);
-    for (std::size_t l = 0; l < b_column.size(); ++l) {
-      Scalar* column = out + b_column[l] * width_a;
-      const Scalar vb = wi * b_value[l];
-      for (std::size_t k = 0; k < a_column.size(); ++k) column[a_column[k]] += vb * a_value[k];
+    const index_t na = row_entries(a_parts, pa, a_column.data(), a_value.data());
+    const index_t nb = row_entries(b_parts, pb, b_column.data(), b_value.data());
+    for (index_t l = 0; l < nb; ++l) {
+      Scalar* column = out + b_column[static_cast<std::size_t>(l)] * width_a;
+      const Scalar vb = wi * b_value[static_cast<std::size_t>(l)];
+      for (index_t k = 0; k < na; ++k)
+        column[a_column[static_cast<std::size_t>(k)]] += vb * a_value[static_cast<std::size_t>(k)];
     }
   }
   return block;
