@@ -298,10 +298,17 @@ catalog::run_record run_of(const std::string& kind, const std::string& started_a
 }
 
 /// Registers the run's sources and integration (upserts) in the open transaction.
-catalog::record_id register_integration(catalog::catalog& c, const integration::spec& s, const integration::prepared& p) {
+catalog::record_id register_integration(catalog::catalog& c, const integration::spec& s, const integration::prepared& p,
+                                         const std::vector<catalog::source_record>& sources) {
   catalog::integration_record integration = catalog::integration_of(s, p.rows);
-  for (const auto& [name, table] : p.tables) integration.sources.push_back(c.add_source(catalog::source_of(s, name, table)));
+  for (const auto& source : sources) integration.sources.push_back(c.add_source(source));
   return c.add_integration(integration);
+}
+/// The catalog's records of the run's tables (their columns, rows and fingerprints).
+std::vector<catalog::source_record> source_records(const integration::spec& s, const integration::prepared& p) {
+  std::vector<catalog::source_record> out;
+  for (const auto& [name, table] : p.tables) out.push_back(catalog::source_of(s, name, table));
+  return out;
 }
 
 /// The seconds the cost model expected for the whole fit under `used`,
@@ -332,6 +339,10 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   say("loaded in " + std::to_string(p.load_seconds) + " s, prepared " + std::to_string(t.rows()) + " rows x " +
       std::to_string(t.cols()) + " features in " + std::to_string(p.prepare_seconds) + " s");
   warn_about(s, p);
+  // The catalog's source records need the tables; then they and the join's
+  // row indices go (the design has its own): at 2M rows, over 100 MB.
+  const auto sources = history ? source_records(s, p) : std::vector<catalog::source_record>{};
+  p.release_data();
   json out;
   out["n_rows"] = t.rows();
   out["n_features"] = t.cols();
@@ -370,7 +381,7 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   const std::string model = model_text(fitted, p.design->names, p.design->reference_levels, s);
   if (history) {  // one transaction: the sources, the integration, the model and the run, or nothing
     const auto [run_id, model_id] = history->write([&] {
-      const catalog::record_id integration = register_integration(*history, s, p);
+      const catalog::record_id integration = register_integration(*history, s, p, sources);
       std::optional<catalog::record_id> model_id;
       if (converged)
         model_id = history->add_model(catalog::model_of(s, integration, p.design->names, model));
@@ -462,7 +473,7 @@ int predict(const model_choice& from, const std::string& spec_path, bool unseen_
   if (history) {  // recorded before anything is printed: a failure leaves no half-told run
     history->write([&] {
       catalog::run_record r = run_of("predict", started_at, t.context()->profile());
-      r.integration = register_integration(*history, s, p);
+      r.integration = register_integration(*history, s, p, source_records(s, p));
       r.model = from.id ? from.id : history->model_with_text(text);
       r.hyper_parameters = {{"unseen_as_reference", unseen_as_reference}};
       r.strategy = t.report().strategy_name();

@@ -27,7 +27,7 @@ class dynamic_source {
   dynamic_source(dense_type m, row_indicator rows, column_map columns)
       : dynamic_source(std::make_shared<const dense_type>(std::move(m)), std::move(rows), std::move(columns)) {}
   dynamic_source(sparse_type m, row_indicator rows, column_map columns)
-      : dynamic_source(std::make_shared<const sparse_type>(std::move(m)), std::move(rows), std::move(columns)) {}
+      : dynamic_source(shared(std::move(m)), std::move(rows), std::move(columns)) {}
   template <class M>
   dynamic_source(std::shared_ptr<const M> m, row_indicator rows, column_map columns)
       : matrix_(std::move(m)), rows_(std::move(rows)), columns_(std::move(columns)) {
@@ -54,6 +54,13 @@ class dynamic_source {
   }
 
  private:
+  /// Eigen 3.4's SparseMatrix has no move constructor: a swap hands the storage over without a copy.
+  static std::shared_ptr<const sparse_type> shared(sparse_type&& m) {
+    auto p = std::make_shared<sparse_type>();
+    p->swap(m);
+    return p;
+  }
+
   matrix_variant matrix_;
   row_indicator rows_;
   column_map columns_;
