@@ -42,8 +42,14 @@ namespace {
 constexpr amalur::hardware_profile on_threads(int threads) {
   amalur::hardware_profile hw = amalur::default_profile;
   hw.threads = threads;
+  hw.parallel_efficiency = 1;  // perfect, to check the split; a real profile measures it
   return hw;
 }
+constexpr amalur::hardware_profile half_efficient = [] {
+  amalur::hardware_profile hw = on_threads(3);
+  hw.parallel_efficiency = 0.5;  // two helper threads worth one whole
+  return hw;
+}();
 constexpr amalur::work two_tasks(double each) {
   amalur::work w;
   amalur::work task;
@@ -60,6 +66,7 @@ static_assert(amalur::seconds(two_tasks(kBig), on_threads(2)) > 0.49 * amalur::s
 static_assert(amalur::seconds(two_tasks(kBig), on_threads(4)) == amalur::seconds(two_tasks(kBig), on_threads(2)));
 static_assert(amalur::seconds(two_tasks(kSmall), on_threads(2)) == amalur::seconds(two_tasks(kSmall), on_threads(1)));
 static_assert(amalur::seconds(two_tasks(kBig), on_threads(0)) == amalur::seconds(two_tasks(kBig), on_threads(1)));
+static_assert(amalur::seconds(two_tasks(kBig), half_efficient) == amalur::seconds(two_tasks(kBig), on_threads(2)));
 
 namespace {
 struct star {
@@ -119,7 +126,12 @@ TEST_CASE("automatic, factorized and materialized evaluation agree", "[cost]") {
 TEST_CASE("ski rental: with unknown reuse, T is built once the factorized time spent would exceed the build",
           "[cost]") {
   const star s(20000, 20000, 2);  // tuple ratio 1: materialized is faster per call
-  const auto t = s.normalized();
+  auto t = s.normalized();
+  // A profile where building T costs many calls (slow indexed reads), so the rule has a run to make.
+  amalur::hardware_profile slow_gathers = amalur::default_profile;
+  slow_gathers.random_per_second = slow_gathers.near_random_per_second = 4e8;
+  slow_gathers.threads = 1;
+  t.set_profile(slow_gathers);
   const VectorXd x = VectorXd::Ones(4);
   const amalur::estimate first = amalur::explain(t * x);
   REQUIRE(first.materialized_seconds < first.factorized_seconds);

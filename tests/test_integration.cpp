@@ -371,7 +371,7 @@ TEST_CASE("amalur --threads 1, 2 and 3 print the same bits (shipped flights samp
   CHECK(status == 2);
 }
 
-TEST_CASE("a hardware profile's JSON keeps its thread count and refuses a bad one", "[io]") {
+TEST_CASE("a hardware profile's JSON keeps its thread count and efficiency and refuses bad ones", "[io]") {
   amalur::hardware_profile hw;
   hw.threads = 3;
   hw.random_per_second = 1.5e8;
@@ -385,4 +385,9 @@ TEST_CASE("a hardware profile's JSON keeps its thread count and refuses a bad on
   CHECK_THROWS_WITH(amalur::io::profile_from_json(j), Catch::Contains("'threads' must be a whole number"));
   j["threads"] = 2.5;
   CHECK_THROWS_WITH(amalur::io::profile_from_json(j), Catch::Contains("'threads'"));
+  j["threads"] = 2;
+  j["parallel_efficiency"] = 1.5;
+  CHECK_THROWS_WITH(amalur::io::profile_from_json(j), Catch::Contains("'parallel_efficiency' must be a number from 0 to 1"));
+  j["parallel_efficiency"] = 0.25;
+  CHECK(amalur::io::profile_from_json(j).parallel_efficiency == 0.25);
 }

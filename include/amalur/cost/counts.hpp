@@ -86,15 +86,17 @@ constexpr void add_row_blocks(work& total, const work& rows_work, double rows) {
 }
 
 /// Seconds for `w` on `hw`. The share of it in tasks spreads over hw.threads
-/// threads (the largest task bounding it from below), plus the threads'
-/// start; the rest, and everything when the tasks are too small, is serial.
+/// threads, each past the first worth hw.parallel_efficiency of one (the
+/// largest task bounding it from below), plus the threads' start; the rest,
+/// and everything when the tasks are too small, is serial.
 constexpr double seconds(const work& w, const hardware_profile& hw) {
   const double bandwidth = w.footprint <= hw.cache_bytes ? hw.cache_bytes_per_second : hw.bytes_per_second;
   const double serial = max_of(w.flops / hw.flops_per_second, w.bytes / bandwidth) + w.random / hw.random_per_second +
                         w.near / hw.near_random_per_second;
   if (hw.threads <= 1 || w.task_sum <= 0 || w.task_sum - w.task_max < kParallelWeightMin) return serial;
   const double spread = min_of(1.0, w.task_sum / task_weight(w));
-  return serial * (1.0 - spread + spread * max_of(1.0 / hw.threads, w.task_max / w.task_sum)) + kThreadStartSeconds;
+  const double threads = 1.0 + hw.parallel_efficiency * (hw.threads - 1);
+  return serial * (1.0 - spread + spread * max_of(1.0 / threads, w.task_max / w.task_sum)) + kThreadStartSeconds;
 }
 
 /// One part of a normalized matrix, as the cost model sees it.

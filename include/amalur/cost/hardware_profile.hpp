@@ -1,28 +1,34 @@
 #pragma once
-// What the cost model converts work into time with: three rates of this
+// What the cost model converts work into time with: the rates of this
 // machine. The defaults were measured on a 2-core x86-64 build machine with
-// the calibration program (tools/calibrate.cpp); run it to measure yours
-// and load the JSON with amalur::io::load_profile (target amalur::io).
+// the calibration program (tools/calibrate.cpp), except the cache size, a
+// portable 16 MB (that machine's last level is a shared 480 MB); run it to
+// measure yours and load the JSON with amalur::io::load_profile (target
+// amalur::io).
 
 namespace amalur {
 
 struct hardware_profile {
   /// Dense product rate of one core through Eigen (flop/s).
-  double flops_per_second = 1.28e10;
+  double flops_per_second = 9.2e9;
   /// Streaming bandwidth from memory (bytes/s), for working sets past the cache.
-  double bytes_per_second = 6.6e9;
+  double bytes_per_second = 1.19e10;
   /// Streaming bandwidth when the working set fits in `cache_bytes`.
-  double cache_bytes_per_second = 3.4e10;
+  double cache_bytes_per_second = 3.65e10;
   double cache_bytes = 16.0 * 1024 * 1024;
   /// Indexed reads or writes (gathers, scatters) into a table past the core's
   /// cache, and into one that fits (see kNearTableBytes in counts.hpp).
-  double random_per_second = 5.7e8;
-  double near_random_per_second = 7.4e8;
+  double random_per_second = 1.8e8;
+  double near_random_per_second = 2.0e9;
   /// Threads the model assumes the factorized kernels spread over (the rates
   /// above are per thread); 0: this machine's cores. Never the count a run
   /// uses, so a decision, and so the result's bits, is the same for every
   /// thread count.
   int threads = 0;
+  /// What each thread past the first adds to a parallel step, as a share of
+  /// a whole one (1: perfect); short steps and shared memory bandwidth keep
+  /// it well under 1.
+  double parallel_efficiency = 0.32;
 };
 
 inline constexpr hardware_profile default_profile{};

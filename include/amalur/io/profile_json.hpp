@@ -5,7 +5,7 @@
 //   {"format": "amalur-hardware-profile", "version": 1,
 //    "flops_per_second": 1.2e10, "bytes_per_second": 6.5e9, "cache_bytes_per_second": 2e10,
 //    "cache_bytes": 16777216, "random_per_second": 5e8, "near_random_per_second": 1.5e9,
-//    "threads": 2}      (optional; 0 or absent: this machine's cores)
+//    "threads": 2, "parallel_efficiency": 0.4}   (optional; threads 0 or absent: this machine's cores)
 
 #include <fstream>
 #include <string>
@@ -26,7 +26,8 @@ inline nlohmann::json to_json(const hardware_profile& hw) {
           {"cache_bytes", hw.cache_bytes},
           {"random_per_second", hw.random_per_second},
           {"near_random_per_second", hw.near_random_per_second},
-          {"threads", hw.threads}};
+          {"threads", hw.threads},
+          {"parallel_efficiency", hw.parallel_efficiency}};
 }
 
 inline hardware_profile profile_from_json(const nlohmann::json& j) {
@@ -50,6 +51,12 @@ inline hardware_profile profile_from_json(const nlohmann::json& j) {
     if (!j["threads"].is_number_integer() || j["threads"].get<long long>() < 0 || j["threads"].get<long long>() > 4096)
       amalur::detail::fail<value_error>("hardware profile: 'threads' must be a whole number from 0 (this machine's cores) to 4096");
     hw.threads = j["threads"].get<int>();
+  }
+  if (j.contains("parallel_efficiency")) {
+    if (!j["parallel_efficiency"].is_number() || !(j["parallel_efficiency"].get<double>() >= 0) ||
+        j["parallel_efficiency"].get<double>() > 1)
+      amalur::detail::fail<value_error>("hardware profile: 'parallel_efficiency' must be a number from 0 to 1");
+    hw.parallel_efficiency = j["parallel_efficiency"].get<double>();
   }
   return hw;
 }
