@@ -46,13 +46,17 @@ constexpr double min_of(double a, double b) { return a < b ? a : b; }
 /// indexed accesses, each about a cycle or a few.
 constexpr double task_weight(const work& w) { return w.flops + w.bytes / 8.0 + 4.0 * (w.random + w.near); }
 
+/// Adds work that runs on one thread.
+constexpr void add_serial(work& total, const work& part) {
+  total.flops += part.flops;
+  total.bytes += part.bytes;
+  total.random += part.random;
+  total.near += part.near;
+  total.footprint += part.footprint;
+}
 /// Adds one task's work to `total`.
 constexpr void add_task(work& total, const work& task) {
-  total.flops += task.flops;
-  total.bytes += task.bytes;
-  total.random += task.random;
-  total.near += task.near;
-  total.footprint += task.footprint;
+  add_serial(total, task);
   const double weight = task_weight(task);
   total.task_sum += weight;
   total.task_max = max_of(total.task_max, weight);
@@ -66,21 +70,11 @@ inline constexpr double kParallelWeightMin = 3.0 * kParallelWorkMin;
 /// tasks of their own when there are several blocks, else serial work.
 constexpr void add_row_blocks(work& total, const work& rows_work, double rows) {
   if (rows < 2.0 * static_cast<double>(kTaskRows)) {
-    work serial = rows_work;
-    serial.task_sum = serial.task_max = 0;
-    total.flops += serial.flops;
-    total.bytes += serial.bytes;
-    total.random += serial.random;
-    total.near += serial.near;
-    total.footprint += serial.footprint;
+    add_serial(total, rows_work);
     return;
   }
   const double weight = task_weight(rows_work);
-  total.flops += rows_work.flops;
-  total.bytes += rows_work.bytes;
-  total.random += rows_work.random;
-  total.near += rows_work.near;
-  total.footprint += rows_work.footprint;
+  add_serial(total, rows_work);
   total.task_sum += weight;
   total.task_max = max_of(total.task_max, weight * static_cast<double>(kTaskRows) / rows);
 }
@@ -209,17 +203,21 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
     return w;
   }
   if (op == operation::col_variances) {
+    // The means (T^T 1, a task per part), then the centred squares (part by part, serially).
     for (std::size_t k = 0; k < count; ++k) {
       const part_shape& p = parts[k];
-      work task;
-      task.flops = 4.0 * p.nonzeros;
-      task.bytes = 2.0 * cost_detail::value_bytes(p);
-      task.footprint = cost_detail::value_bytes(p);
+      work pass;
+      pass.flops = 2.0 * p.nonzeros;
+      pass.bytes = cost_detail::value_bytes(p);
+      pass.footprint = cost_detail::value_bytes(p);
       if (!p.block_rows) {
-        add_random(task, 2.0 * p.taken_rows, 8.0 * p.source_rows);  // multiplicities, twice
-        task.bytes += 16.0 * p.taken_rows;
+        add_random(pass, p.taken_rows, 8.0 * p.source_rows);  // the multiplicities
+        pass.bytes += 8.0 * p.taken_rows;
       }
-      add_task(w, task);
+      add_task(w, pass);
+      work squares = pass;
+      squares.footprint = 0;  // the same bytes again
+      add_serial(w, squares);
     }
     return w;
   }
