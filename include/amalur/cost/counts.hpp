@@ -101,6 +101,10 @@ struct part_shape {
   double taken_rows = 0;   // target rows it fills (sum of the multiplicities)
   bool sparse = false;
   bool block_rows = false;  // identity or offset: no gather
+  /// Parts with the same indicator share a group (an alias's dense and one-hot
+  /// columns): the crossprod pairs them on their source rows, and makes one
+  /// pass over the target rows per pair of groups. -1: a group of its own.
+  int group = -1;
 };
 
 /// The target T.
@@ -129,7 +133,7 @@ constexpr double output_passes(operation op, double rows, double cols, double m)
 inline constexpr double kRowStepAccesses = 3.0;
 /// Scattering part a's rows onto part b's (a dense n_b x d_a result), then
 /// the product with S_b: one off-diagonal crossprod block.
-constexpr work scatter_work(const part_shape& a, const part_shape& b, double shared) {
+constexpr work scatter_work(const part_shape& a, const part_shape& b, double shared, double row_steps) {
   work w;
   const double per_row = a.source_rows > 0 ? a.nonzeros / a.source_rows : 0;
   const double z_bytes = 8.0 * b.source_rows * a.source_cols;
@@ -138,14 +142,14 @@ constexpr work scatter_work(const part_shape& a, const part_shape& b, double sha
   else
     w.random = shared * per_row;
   w.flops = 2.0 * shared * per_row + 2.0 * (b.sparse ? b.nonzeros : b.source_rows * b.source_cols) * a.source_cols;
-  w.near += kRowStepAccesses * shared;
+  w.near += kRowStepAccesses * row_steps;
   w.bytes = 16.0 * shared + z_bytes + value_bytes(b);
   w.footprint = z_bytes + value_bytes(a) + value_bytes(b);
   return w;
 }
 /// The same block by co-occurrence: each shared target row adds the products
 /// of a's entries with b's into a small d_a x d_b block (no Z).
-constexpr work cooccurrence_work(const part_shape& a, const part_shape& b, double shared) {
+constexpr work cooccurrence_work(const part_shape& a, const part_shape& b, double shared, double row_steps) {
   work w;
   const double per_a = a.source_rows > 0 ? a.nonzeros / a.source_rows : 0;
   const double per_b = b.source_rows > 0 ? b.nonzeros / b.source_rows : 0;
@@ -156,9 +160,26 @@ constexpr work cooccurrence_work(const part_shape& a, const part_shape& b, doubl
   else
     w.random = pairs + shared * (per_a + per_b);
   w.flops += 4.0 * shared * (per_a + per_b);  // each entry read through its row
-  w.near += kRowStepAccesses * shared;
+  w.near += kRowStepAccesses * row_steps;
   w.bytes = 16.0 * shared + value_bytes(a) + value_bytes(b);
   w.footprint = value_bytes(a) + value_bytes(b) + 8.0 * a.source_cols * b.source_cols;
+  return w;
+}
+/// Is part k the first of its group? (Its pairs pay the group's pass over the target rows.)
+constexpr bool first_of_group(const part_shape* parts, std::size_t k) {
+  if (parts[k].group < 0) return true;
+  for (std::size_t j = 0; j < k; ++j)
+    if (parts[j].group == parts[k].group) return false;
+  return true;
+}
+/// Two parts on one indicator: S_a^T diag(I^T w) S_b on their source rows.
+constexpr work shared_rows_work(const part_shape& a, const part_shape& b) {
+  work w;
+  const double per_a = a.source_rows > 0 ? a.nonzeros / a.source_rows : 0;
+  const double per_b = b.source_rows > 0 ? b.nonzeros / b.source_rows : 0;
+  w.flops = 2.0 * a.source_rows * per_a * per_b;
+  w.bytes = value_bytes(a) + value_bytes(b) + 8.0 * a.source_rows;
+  w.footprint = value_bytes(a) + value_bytes(b);
   return w;
 }
 }  // namespace cost_detail
@@ -232,11 +253,18 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
     if (!p.block_rows) add_random(own, p.taken_rows, 8.0 * p.source_rows);  // the multiplicities I^T w
     add_task(w, own);
     for (std::size_t b = a + 1; b < count; ++b) {
+      if (p.group >= 0 && p.group == parts[b].group) {
+        add_task(w, cost_detail::shared_rows_work(p, parts[b]));
+        continue;
+      }
       // Scatter one side's rows onto the other's (Z = I_b^T W I_a S_a), then Z^T S_b.
       const double shared = min_of(p.taken_rows, parts[b].taken_rows);
+      const double steps =
+          cost_detail::first_of_group(parts, a) && cost_detail::first_of_group(parts, b) ? shared : 0.0;
       // ... or co-occurrence, whichever the kernel would take (roughly: it decides per group of parts).
-      const work ab = cost_detail::scatter_work(p, parts[b], shared), ba = cost_detail::scatter_work(parts[b], p, shared);
-      const work co = cost_detail::cooccurrence_work(p, parts[b], shared);
+      const work ab = cost_detail::scatter_work(p, parts[b], shared, steps),
+                 ba = cost_detail::scatter_work(parts[b], p, shared, steps);
+      const work co = cost_detail::cooccurrence_work(p, parts[b], shared, steps);
       const work& scatter = task_weight(ab) <= task_weight(ba) ? ab : ba;
       add_task(w, task_weight(co) < task_weight(scatter) ? co : scatter);
     }

@@ -6,6 +6,7 @@
 // factorized_operators.hpp, building T in assembly.hpp, element-wise ops in
 // elementwise.hpp.
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <type_traits>
@@ -282,8 +283,13 @@ class normalized_base : public Eigen::EigenBase<Derived>,
       shape_statistics& s = facts_->statistics;
       s.target.rows = static_cast<double>(rows());
       s.target.cols = static_cast<double>(cols());
+      std::vector<kernels::indicator_key> keys;  // parts on one indicator form a group, as the crossprod pairs them
       for_each_part([&](const auto& m, const auto& r, const part_layout& p) {
-        s.parts.push_back(kernels::shape_of_part(m, r, p, s.target.nonzeros));
+        part_shape shape = kernels::shape_of_part(m, r, p, s.target.nonzeros);
+        const kernels::indicator_key key = kernels::key_of(r);
+        shape.group = static_cast<int>(std::find(keys.begin(), keys.end(), key) - keys.begin());
+        keys.push_back(key);
+        s.parts.push_back(shape);
       });
     });
     return facts_->statistics;
