@@ -394,10 +394,11 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
       sources.emplace_back(std::move(m), indicator, columns(b.dense_targets));
     }
     if (!b.onehot_targets.empty()) {
-      // Built in place behind its pointer: Eigen 3.4's SparseMatrix has no move, so passing it on would copy it.
-      auto csr = std::make_shared<csr_matrix<double>>();
-      detail::onehot_csr(b.onehot, n, static_cast<index_t>(b.onehot_targets.size())).swap(*csr);
-      sources.emplace_back(std::shared_ptr<const csr_matrix<double>>(std::move(csr)), indicator, columns(b.onehot_targets));
+      // Constructed here, not through emplace_back: the CSR prvalue then initializes the by-value parameter
+      // directly, which hands its storage over by swap (Eigen 3.4's SparseMatrix has no move; forwarding it would copy).
+      sources.push_back(dynamic_source<double>(
+          detail::onehot_csr(b.onehot, n, static_cast<index_t>(b.onehot_targets.size())), indicator,
+          columns(b.onehot_targets)));
     }
   }
   for (auto& s : coalesced) sources.push_back(std::move(s));
