@@ -165,6 +165,35 @@ constexpr work cooccurrence_work(const part_shape& a, const part_shape& b, doubl
   w.footprint = value_bytes(a) + value_bytes(b) + 8.0 * a.source_cols * b.source_cols;
   return w;
 }
+/// How the crossprod pairs two groups of parts in one pass over their shared
+/// target rows: scatter one group onto the other's source rows, or (both
+/// with few entries a row) co-occurrence. The kernel takes the way this
+/// picks, and the cost model prices it, so the two cannot drift apart.
+enum class pair_way { scatter_first, scatter_second, cooccurrence };
+struct pair_plan {
+  pair_way way;
+  work cost;
+};
+constexpr pair_plan plan_pair(const part_shape& a, const part_shape& b, double shared, double row_steps) {
+  const work ab = scatter_work(a, b, shared, row_steps), ba = scatter_work(b, a, shared, row_steps);
+  const work co = cooccurrence_work(a, b, shared, row_steps);
+  const bool first = task_weight(ab) <= task_weight(ba);
+  const work& scatter = first ? ab : ba;
+  if (task_weight(co) < task_weight(scatter)) return {pair_way::cooccurrence, co};
+  return {first ? pair_way::scatter_first : pair_way::scatter_second, scatter};
+}
+/// A group's parts as one part: their columns side by side on the group's source rows.
+constexpr part_shape group_shape(const part_shape* parts, std::size_t count, std::size_t k) {
+  part_shape g = parts[k];
+  if (g.group < 0) return g;
+  for (std::size_t j = k + 1; j < count; ++j)
+    if (parts[j].group == g.group) {
+      g.source_cols += parts[j].source_cols;
+      g.nonzeros += parts[j].nonzeros;
+      g.sparse = g.sparse || parts[j].sparse;
+    }
+  return g;
+}
 /// Is part k the first of its group? (Its pairs pay the group's pass over the target rows.)
 constexpr bool first_of_group(const part_shape* parts, std::size_t k) {
   if (parts[k].group < 0) return true;
@@ -252,21 +281,16 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
     own.footprint = cost_detail::value_bytes(p);
     if (!p.block_rows) add_random(own, p.taken_rows, 8.0 * p.source_rows);  // the multiplicities I^T w
     add_task(w, own);
+    for (std::size_t b = a + 1; b < count; ++b)
+      if (p.group >= 0 && p.group == parts[b].group) add_task(w, cost_detail::shared_rows_work(p, parts[b]));
+    // Each pair of groups: one pass over their shared target rows for all their blocks.
+    if (!cost_detail::first_of_group(parts, a)) continue;
+    const part_shape g = cost_detail::group_shape(parts, count, a);
     for (std::size_t b = a + 1; b < count; ++b) {
-      if (p.group >= 0 && p.group == parts[b].group) {
-        add_task(w, cost_detail::shared_rows_work(p, parts[b]));
-        continue;
-      }
-      // Scatter one side's rows onto the other's (Z = I_b^T W I_a S_a), then Z^T S_b.
-      const double shared = min_of(p.taken_rows, parts[b].taken_rows);
-      const double steps =
-          cost_detail::first_of_group(parts, a) && cost_detail::first_of_group(parts, b) ? shared : 0.0;
-      // ... or co-occurrence, whichever the kernel would take (roughly: it decides per group of parts).
-      const work ab = cost_detail::scatter_work(p, parts[b], shared, steps),
-                 ba = cost_detail::scatter_work(parts[b], p, shared, steps);
-      const work co = cost_detail::cooccurrence_work(p, parts[b], shared, steps);
-      const work& scatter = task_weight(ab) <= task_weight(ba) ? ab : ba;
-      add_task(w, task_weight(co) < task_weight(scatter) ? co : scatter);
+      if ((p.group >= 0 && p.group == parts[b].group) || !cost_detail::first_of_group(parts, b)) continue;
+      const part_shape h = cost_detail::group_shape(parts, count, b);
+      const double shared = min_of(g.taken_rows, h.taken_rows);
+      add_task(w, cost_detail::plan_pair(g, h, shared, shared).cost);
     }
   }
   if (weighted) w.bytes += 8.0 * t.rows;

@@ -9,6 +9,7 @@
 
 #include "amalur/core/config.hpp"
 #include "amalur/core/operation.hpp"
+#include "amalur/cost/counts.hpp"
 #include "amalur/execution/parallel.hpp"
 #include "amalur/metadata/layout.hpp"
 #include "amalur/operators/part_kernels.hpp"
@@ -36,14 +37,16 @@ template <class T>
 int threads_of(const T& t) {
   return t.context()->threads();
 }
-/// Entries each part stores (its work per column of X), in part order.
+/// Entries a part stores: its work per column of X.
+template <class S>
+double stored_entries(const S& s) {
+  return is_sparse_v<S> ? static_cast<double>(s.nonZeros()) : static_cast<double>(s.rows()) * static_cast<double>(s.cols());
+}
+/// Each part's stored entries, in part order.
 template <class T>
 std::vector<double> part_entries(const T& t) {
   std::vector<double> out;
-  t.for_each_part([&](const auto& s, const auto&, const part_layout&) {
-    out.push_back(is_sparse_v<std::decay_t<decltype(s)>> ? static_cast<double>(s.nonZeros())
-                                                          : static_cast<double>(s.rows()) * static_cast<double>(s.cols()));
-  });
+  t.for_each_part([&](const auto& s, const auto&, const part_layout&) { out.push_back(stored_entries(s)); });
   return out;
 }
 /// The threads worth using for one task per part (see threads_worth).
@@ -239,40 +242,17 @@ struct cross_entry {
 template <class T>
 std::vector<cross_entry<typename T::Scalar>> group_blocks(const T& t, const std::vector<index_t>& g,
                                                           const std::vector<index_t>& h,
-                                                          const dense_vector<typename T::Scalar>* w) {
+                                                          const dense_vector<typename T::Scalar>* w,
+                                                          const std::vector<part_shape>& shapes) {
   using Scalar = typename T::Scalar;
-  // Work of each way, from the shapes only (so every thread count takes the same way).
-  struct side {
-    double entries = 0, source_rows = 0;
-    index_t width = 0;
-  };
-  auto measure = [&](const std::vector<index_t>& parts) {
-    side out;
-    for (index_t k : parts)
-      visit_part(t, k, [&](const auto& s, const auto&, const part_layout&) {
-        out.entries += kernels::detail::entries_per_row(s);
-        out.source_rows = static_cast<double>(s.rows());
-        out.width += s.cols();
-      });
-    return out;
-  };
-  const side sg = measure(g), sh = measure(h);
-  const double n = static_cast<double>(t.rows());
-  auto scatter_cost = [&](const side& from, const std::vector<index_t>& onto, const side& to) {
-    double cost = 4.0 * n * from.entries + to.source_rows * double(from.width);  // the scatter, zeroing Z
-    for (index_t b : onto)
-      visit_part(t, b, [&](const auto& sb, const auto&, const part_layout&) {
-        cost += kernels::detail::onto_product_cost(sb, from.width);
-      });
-    return cost;
-  };
-  const double g_onto_h = scatter_cost(sg, h, sh), h_onto_g = scatter_cost(sh, g, sg);
-  // Co-occurrence: a product per pair of entries, and each entry read through its row (as the scatter's).
-  const double cooccurrence = 2.0 * n * sg.entries * sh.entries + 4.0 * n * (sg.entries + sh.entries) +
-                              double(sg.width) * double(sh.width);
-  const bool by_cooccurrence = cooccurrence < std::min(g_onto_h, h_onto_g);
-  const auto& scattered = g_onto_h <= h_onto_g || by_cooccurrence ? g : h;
-  const auto& onto = g_onto_h <= h_onto_g || by_cooccurrence ? h : g;
+  // The way the cost model prices (cost/counts.hpp), from the shapes only: the same on every thread count.
+  const part_shape sg = cost_detail::group_shape(shapes.data(), shapes.size(), static_cast<std::size_t>(g.front())),
+                   sh = cost_detail::group_shape(shapes.data(), shapes.size(), static_cast<std::size_t>(h.front()));
+  const double shared = min_of(sg.taken_rows, sh.taken_rows);
+  const cost_detail::pair_way way = cost_detail::plan_pair(sg, sh, shared, shared).way;
+  const bool by_cooccurrence = way == cost_detail::pair_way::cooccurrence;
+  const auto& scattered = way == cost_detail::pair_way::scatter_second ? h : g;
+  const auto& onto = way == cost_detail::pair_way::scatter_second ? g : h;
   auto readers_of = [&](const std::vector<index_t>& parts, std::vector<csr_matrix<Scalar>>& keep, index_t& width) {
     std::vector<kernels::row_reader<Scalar>> readers;
     keep.resize(parts.size());
@@ -332,6 +312,7 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
   using Scalar = typename T::Scalar;
   const detail::part_groups groups = detail::group_parts(t);
   const index_t parts = static_cast<index_t>(groups.layouts.size());
+  const std::vector<part_shape> shapes = t.part_shapes();  // measured once per matrix, shared by copies
   struct task {
     index_t a, b;
     bool between_groups;
@@ -349,17 +330,17 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
   const int threads = detail::threads_of(t);
   // The work of each step's tasks, from the shapes (see threads_worth): a
   // pass over the target rows per group's weights and per pair of groups.
-  const std::vector<double> entries = detail::part_entries(t);
-  std::vector<double> per_row(static_cast<std::size_t>(parts)), group_per_row(static_cast<std::size_t>(count), 0.0);
-  {
-    index_t k = 0;
-    t.for_each_part([&](const auto& s, const auto&, const part_layout&) {
-      per_row[static_cast<std::size_t>(k)] = entries[static_cast<std::size_t>(k)] / std::max<double>(1, double(s.rows()));
-      group_per_row[static_cast<std::size_t>(groups.group_of[static_cast<std::size_t>(k)])] += per_row[static_cast<std::size_t>(k)];
-      ++k;
-    });
-  }
   const double n = static_cast<double>(t.rows());
+  std::vector<double> entries, per_row, group_per_row(static_cast<std::size_t>(count), 0.0),
+      weights_work(static_cast<std::size_t>(count), n);
+  t.for_each_part([&](const auto& s, const auto& r, const part_layout&) {
+    const auto g = static_cast<std::size_t>(groups.group_of[entries.size()]);
+    entries.push_back(detail::stored_entries(s));
+    per_row.push_back(kernels::detail::entries_per_row(s));
+    group_per_row[g] += per_row.back();
+    if constexpr (std::decay_t<decltype(r)>::is_block)
+      if (!w) weights_work[g] = 0;  // no weights to gather (see below)
+  });
   std::vector<double> task_work;
   for (const task& tk : tasks) {
     const auto a = static_cast<std::size_t>(tk.a), b = static_cast<std::size_t>(tk.b);
@@ -368,7 +349,7 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
   }
   std::vector<dense_vector<Scalar>> weights(static_cast<std::size_t>(count));
   std::vector<char> unit(static_cast<std::size_t>(count), 0);
-  parallel_tasks(count, threads_worth(std::vector<double>(static_cast<std::size_t>(count), n), threads), [&](index_t g) {
+  parallel_tasks(count, threads_worth(weights_work, threads), [&](index_t g) {
     detail::visit_part(t, groups.members[static_cast<std::size_t>(g)].front(),
                        [&](const auto&, const auto& r, const part_layout&) {
                          if constexpr (std::decay_t<decltype(r)>::is_block) {
@@ -390,7 +371,7 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
     auto& result = results[static_cast<std::size_t>(k)];
     if (tk.between_groups) {
       result = detail::group_blocks(t, groups.members[static_cast<std::size_t>(tk.a)],
-                                    groups.members[static_cast<std::size_t>(tk.b)], w);
+                                    groups.members[static_cast<std::size_t>(tk.b)], w, shapes);
       return;
     }
     const dense_vector<Scalar>* c = weights_of(tk.a);

@@ -84,12 +84,6 @@ double entries_per_row(const S& s) {
   return is_sparse_v<S> ? static_cast<double>(s.nonZeros()) / std::max<double>(1, double(s.rows()))
                         : static_cast<double>(s.cols());
 }
-/// Work of S_b^T Z for a dense Z of `width` columns on b's source rows.
-template <class Sb>
-double onto_product_cost(const Sb& sb, index_t width) {
-  return is_sparse_v<Sb> ? 2.0 * static_cast<double>(sb.nonZeros()) * double(width)
-                         : 2.0 * double(sb.rows()) * double(width) * double(sb.cols());
-}
 }  // namespace detail
 
 /// S_a^T diag(c) S_b with c = I^T w of the indicator the two parts share:
