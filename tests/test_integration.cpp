@@ -57,6 +57,10 @@ TEST_CASE("CSV: quotes, commas and newlines inside fields, empty is missing, NA 
   CHECK(t.at("n").is_missing(2));
   CHECK(t.at("x").kind == io::column_kind::real);
   CHECK(t.at("x").is_missing(1));
+  CHECK(t.lines.empty());  // every row starts on the line after the previous one's: no per-row index kept
+  CHECK(t.line_of(3) == 5);
+  CHECK(t.line_of(4) == 0);
+  CHECK(t.where(2) == "table 't' line 4");
   CHECK_THROWS_WITH(io::parse_csv("a,b\n1,2,3\n", "bad"), Catch::Contains("line 2: a record has 3 fields but the header has 2"));
   CHECK_THROWS_WITH(io::parse_csv("a,b\n1\n", "short"), Catch::Contains("line 2: a record has 1 fields but the header has 2"));
   CHECK_THROWS_WITH(t.at("nope"), Catch::Contains("no column 'nope'"));
@@ -68,6 +72,7 @@ TEST_CASE("CSV: quotes, commas and newlines inside fields, empty is missing, NA 
   CHECK(b.at("k").text_at(1) == "9007199254740992");
   CHECK(b.at("v").kind == io::column_kind::text);  // 0x1A is not a number
   CHECK(b.lines == std::vector<std::int64_t>{2, 4});
+  CHECK(b.line_of(1) == 4);
   CHECK_THROWS_WITH(io::parse_csv("a,a\n1,2\n", "d"), Catch::Contains("line 1: the header names column 'a' twice"));
   CHECK_THROWS_WITH(io::parse_csv("a\n\"x\n", "q"), Catch::Contains("line 2: a quoted field opened here is never closed"));
   double v = 0;

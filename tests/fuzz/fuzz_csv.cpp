@@ -11,7 +11,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const amalur::error&) {
     return 0;
   }
-  if (t.lines.size() != static_cast<std::size_t>(t.rows)) std::abort();
+  if (!t.lines.empty() && t.lines.size() != static_cast<std::size_t>(t.rows)) std::abort();
+  for (amalur::index_t r = 0; r < t.rows; ++r)  // every row has its line, after the header's and the previous row's
+    if (t.line_of(r) < 2 || (r > 0 && t.line_of(r) <= t.line_of(r - 1))) std::abort();
   for (const auto& c : t.columns) {
     if (c.size() != t.rows) std::abort();
     for (amalur::index_t r = 0; r < t.rows; ++r) {

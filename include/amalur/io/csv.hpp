@@ -605,18 +605,23 @@ inline table parse_csv_view(std::string_view text, const std::string& name = "ta
 
   std::vector<detail::column_builder> columns(header.size());
   constexpr std::size_t sample = 256;  // rows read before reserving for the rest
+  std::size_t rows = 0;
   while (next()) {
     const auto record = split.record();
     for (std::size_t k = 0; k < record.size(); ++k) columns[k].add(record[k]);
-    t.lines.push_back(split.record_line());
-    if (t.lines.size() == sample && split.position() > data_at) {
+    const std::int64_t line = split.record_line();
+    if (rows == 0) t.first_line = line;
+    if (t.lines.empty() && line != t.first_line + static_cast<std::int64_t>(rows)) {
+      for (std::size_t r = 0; r < rows; ++r) t.lines.push_back(t.first_line + static_cast<std::int64_t>(r));
+    }
+    if (!t.lines.empty()) t.lines.push_back(line);
+    if (++rows == sample && split.position() > data_at) {
       const double per_row = static_cast<double>(split.position() - data_at) / sample;
-      const auto rows = static_cast<std::size_t>(static_cast<double>(text.size() - data_at) / per_row * 1.05) + sample;
-      t.lines.reserve(rows);
-      for (auto& c : columns) c.reserve(rows);
+      const auto expected = static_cast<std::size_t>(static_cast<double>(text.size() - data_at) / per_row * 1.05) + sample;
+      for (auto& c : columns) c.reserve(expected);
     }
   }
-  t.rows = static_cast<index_t>(t.lines.size());
+  t.rows = static_cast<index_t>(rows);
 
   // Rows read before a column's demotion, read again in its final kind.
   std::size_t redo = 0;

@@ -56,14 +56,24 @@ struct table {
   std::vector<column> columns;
   index_t rows = 0;
   std::string source;               // the file it was read from ("" when from text)
-  std::vector<std::int64_t> lines;  // 1-based line where each row starts (empty when unknown)
-  std::string line_label = "line";  // what `lines` count: "line" in a file, "rowid" in a database table
+  /// 1-based line where each row starts, stored only where rows do not take
+  /// one line each (blank lines, newlines in quotes): otherwise row r starts
+  /// at first_line + r, and a file of millions of rows keeps no per-row index.
+  std::vector<std::int64_t> lines;
+  std::int64_t first_line = 0;      // with `lines` empty: row 0's line (0: unknown)
+  std::string line_label = "line";  // what the lines count: "line" in a file, "rowid" in a database table
 
+  /// The line where row r starts (0: unknown).
+  std::int64_t line_of(index_t row) const {
+    if (row < 0 || row >= rows) return 0;
+    if (!lines.empty()) return lines[static_cast<std::size_t>(row)];
+    return first_line > 0 ? first_line + row : 0;
+  }
   /// "table 'x' (file.csv) line 17" for row r, for messages.
   std::string where(index_t row) const {
     std::string out = "table '" + name + "'";
     if (!source.empty()) out += " (" + source + ")";
-    if (static_cast<std::size_t>(row) < lines.size()) out += " " + line_label + " " + std::to_string(lines[static_cast<std::size_t>(row)]);
+    if (const std::int64_t line = line_of(row)) out += " " + line_label + " " + std::to_string(line);
     return out;
   }
 
