@@ -327,6 +327,18 @@ double expected_fit_seconds(const json& per_iteration, strategy used, double ite
   return iterations * op_seconds + (used == strategy::materialized ? build : 0.0);
 }
 
+/// From here on, keep freed memory for the next step: glibc returns large
+/// blocks to the kernel at once (mmap above 128 KB, trimming the heap's top),
+/// so each IRLS step's n-sized vectors would fault their pages in anew
+/// (clearing pages was a quarter of a gaussian run on the flights). Called
+/// once the tables are freed, so what loading left is not kept.
+void keep_freed_memory() {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest
+  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+#endif
+}
+
 int train(const std::string& spec_path, const std::string& strategy_name, const std::string& output,
           const catalog_flags& catalog_at) {
   const std::string started_at = catalog::now_utc();
@@ -347,6 +359,7 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   // row indices go (the design has its own): at 2M rows, over 100 MB.
   const auto sources = history ? source_records(s, p) : std::vector<catalog::source_record>{};
   p.release_data();
+  keep_freed_memory();
   json out;
   out["n_rows"] = t.rows();
   out["n_features"] = t.cols();
@@ -797,13 +810,6 @@ int main(int argc, char** argv) {
   progress_on = progress_flag || ::isatty(2);
   set_default_threads(threads);
   Eigen::setNbThreads(1);  // amalur cuts the work; Eigen's own products stay single-threaded inside its tasks
-#ifdef __GLIBC__
-  // Keep freed memory for the next step: glibc returns large blocks to the kernel at once (mmap above
-  // 128 KB, trimming the heap's top), and every IRLS step's n-sized vectors then fault their pages in
-  // anew. Clearing pages was a quarter of a gaussian run on the flights; this leaves the peak as it is.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest
-  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
-#endif
   try {
     if (*catalog_cmd) return amalur_cli::run_catalog_query(query);
     if (*predict_cmd) {  // MODEL.json SPEC.json, or SPEC.json with --catalog and --model

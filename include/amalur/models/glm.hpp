@@ -72,12 +72,12 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
       // Row blocks on the fit's threads: each block's rows are its own.
       parallel_rows(n, problem.threads(), [&](index_t begin, index_t end) {
         const index_t len = end - begin;
-        auto mu = ws.mu.segment(begin, len), derivative = ws.derivative.segment(begin, len);
+        auto mu = ws.mu.segment(begin, len);
         auto weight = ws.weight.segment(begin, len);
         auto v = ws.v.middleRows(begin, len);
-        auto response = v.col(1);
+        auto response = v.col(1);  // mu' first, then z over it
         detail::irls_state_into(family_, y.segment(begin, len), w.segment(begin, len), ws.eta.segment(begin, len),
-                                offset.size() ? vector_ref(offset.segment(begin, len)) : offset, mu, derivative, weight,
+                                offset.size() ? vector_ref(offset.segment(begin, len)) : offset, mu, response, weight,
                                 response);
         v.col(0) = weight;
         v.col(1).array() *= weight.array();

@@ -25,7 +25,8 @@ struct working_state {
 
 /// mu, the working weights W = w mu'^2 / V(mu) and the working response
 /// z = eta - offset + (y - mu) / mu' at eta, into the caller's vectors
-/// (`d` is scratch for mu'); the link and family are chosen once.
+/// (`d` is scratch for mu', and may be `response` itself: each row reads its
+/// own mu' before writing its z); the link and family are chosen once.
 // A template on a dependent vector type, so that its Eigen expressions are
 // compiled only where it is used, not in every file that includes it.
 template <class D = void>
@@ -53,12 +54,12 @@ inline working_state irls_state(const family& f, const dependent_cref<D>& y, con
 }
 
 /// The n-sized vectors of one IRLS fit, allocated once and reused by every
-/// step (fresh temporaries per step cost page faults on large n).
+/// step (fresh temporaries per step cost page faults on large n). mu' needs
+/// no vector of its own: v's second column holds it until z replaces it.
 struct irls_workspace {
-  Eigen::VectorXd eta, eta_next, mu, derivative, weight;
+  Eigen::VectorXd eta, eta_next, mu, weight;
   Eigen::MatrixXd v;  // [W, W z]: the right-hand side's two columns of T^T v
-  explicit irls_workspace(index_t n)
-      : eta(n), eta_next(n), mu(n), derivative(n), weight(n), v(n, 2) {}
+  explicit irls_workspace(index_t n) : eta(n), eta_next(n), mu(n), weight(n), v(n, 2) {}
 };
 
 /// R's starting point: eta = g(mu_0) + offset with mu_0 the family's initial mean.

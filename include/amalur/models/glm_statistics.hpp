@@ -129,20 +129,21 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
   // working weights; one two-column T^T v serves both. The passes run in
   // fixed row blocks on the fit's threads, their sums added in block order.
   // The fit's workspace serves as scratch when given (not eta's): no fresh n-vectors at the end of a fit.
-  Eigen::VectorXd own_mu, own_d;
+  Eigen::VectorXd own_mu;
   Eigen::MatrixXd own_v;
   if (!scratch) {
     own_mu.resize(n);
-    own_d.resize(n);
     own_v.resize(n, 2);
   }
   Eigen::VectorXd& mu = scratch ? scratch->mu : own_mu;
-  Eigen::VectorXd& d = scratch ? scratch->derivative : own_d;
-  auto v = (scratch ? scratch->v : own_v).leftCols(build_gram ? 2 : 1);
+  Eigen::MatrixXd& both = scratch ? scratch->v : own_v;
+  auto v = both.leftCols(build_gram ? 2 : 1);
+  auto d = both.col(1);  // mu' until W replaces it, row by row
   const int threads = problem.threads();
   const auto block_sums = parallel_row_blocks<row_sums>(n, threads, [&](index_t begin, index_t end) {
     const index_t len = end - begin;
-    auto mu_k = mu.segment(begin, len), d_k = d.segment(begin, len);
+    auto mu_k = mu.segment(begin, len);
+    auto d_k = d.segment(begin, len);
     mean_and_derivative(f.link(), eta.segment(begin, len), mu_k, d_k);
     const auto y_k = y.segment(begin, len).array(), w_k = w.segment(begin, len).array();
     with_variance(f.kind(), mu_k.array(), [&](const auto& var) {

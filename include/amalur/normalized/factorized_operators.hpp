@@ -347,23 +347,25 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
     task_work.push_back(tk.between_groups ? n * (1.0 + group_per_row[a] + group_per_row[b])
                                           : entries[a] * (tk.a == tk.b ? per_row[a] : 1.0) + entries[b]);
   }
+  // Each group's weights: none (unit), w itself (identity rows), or gathered.
   std::vector<dense_vector<Scalar>> weights(static_cast<std::size_t>(count));
-  std::vector<char> unit(static_cast<std::size_t>(count), 0);
+  std::vector<const dense_vector<Scalar>*> weights_at(static_cast<std::size_t>(count), nullptr);
   parallel_tasks(count, threads_worth(weights_work, threads), [&](index_t g) {
-    detail::visit_part(t, groups.members[static_cast<std::size_t>(g)].front(),
-                       [&](const auto&, const auto& r, const part_layout&) {
-                         if constexpr (std::decay_t<decltype(r)>::is_block) {
-                           if (!w) {
-                             unit[static_cast<std::size_t>(g)] = 1;
-                             return;
-                           }
-                         }
-                         weights[static_cast<std::size_t>(g)] = kernels::row_weights(r, w);
-                       });
+    const auto k = static_cast<std::size_t>(g);
+    detail::visit_part(t, groups.members[k].front(), [&](const auto&, const auto& r, const part_layout&) {
+      if constexpr (std::decay_t<decltype(r)>::is_block) {
+        if (!w) return;
+        if (r.offset() == 0 && r.source_rows() == w->size()) {
+          weights_at[k] = w;  // no copy of an n-sized vector
+          return;
+        }
+      }
+      weights[k] = kernels::row_weights(r, w);
+      weights_at[k] = &weights[k];
+    });
   });
-  const auto weights_of = [&](index_t part) -> const dense_vector<Scalar>* {
-    const auto g = static_cast<std::size_t>(groups.group_of[static_cast<std::size_t>(part)]);
-    return unit[g] ? nullptr : &weights[g];
+  const auto weights_of = [&](index_t part) {
+    return weights_at[static_cast<std::size_t>(groups.group_of[static_cast<std::size_t>(part)])];
   };
   std::vector<std::vector<detail::cross_entry<Scalar>>> results(tasks.size());
   parallel_tasks(static_cast<index_t>(tasks.size()), threads_worth(task_work, threads), [&](index_t k) {
@@ -381,8 +383,10 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
         return;
       }
       detail::visit_part(t, tk.b, [&](const auto& sb, const auto&, const part_layout&) {
+        // Not `c ? *c : Ones`: the conditional would copy *c.
         result.push_back({tk.a, tk.b,
-                          kernels::shared_rows_block(sa, sb, c ? *c : dense_vector<Scalar>::Ones(sa.rows()).eval())});
+                          c ? kernels::shared_rows_block(sa, sb, *c)
+                            : kernels::shared_rows_block(sa, sb, dense_vector<Scalar>::Ones(sa.rows()).eval())});
       });
     });
   });
