@@ -210,9 +210,9 @@ TEST_CASE("between two groups of parts, co-occurrence and the scatter give the o
   }
   const dense_matrix<double> want = ga.transpose() * w.asDiagonal() * gb;  // 7 x 5
 
-  const dense_matrix<double> by_cooccurrence = amalur::kernels::cooccurrence_group(a, 7, b, 5, ra, rb, &w);
+  const dense_matrix<double> by_cooccurrence = amalur::kernels::cooccurrence_group(a, 7, b, 5, ra, rb, w.data());
   CHECK((by_cooccurrence - want).cwiseAbs().maxCoeff() < 1e-12);
-  const dense_matrix<double> z = amalur::kernels::scatter_group(a, 7, ra, rb, &w);  // rows_b x 7
+  const dense_matrix<double> z = amalur::kernels::scatter_group(a, 7, ra, rb, w.data());  // rows_b x 7
   const dense_matrix<double> by_scatter = sparse_b_dense.transpose() * z;          // 5 x 7
   CHECK((by_scatter.transpose() - want).cwiseAbs().maxCoeff() < 1e-12);
   CHECK(want.cwiseAbs().maxCoeff() > 0.1);  // the check has something to compare

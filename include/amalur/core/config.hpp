@@ -28,6 +28,17 @@ using csr_matrix = Eigen::SparseMatrix<Scalar, Eigen::RowMajor>;
 /// Read-only dense argument: binds matrices, vectors and blocks without a copy.
 template <class Scalar>
 using dense_cref = Eigen::Ref<const dense_matrix<Scalar>>;
+namespace detail {
+template <class T>
+struct non_deduced {
+  using type = T;
+};
+}  // namespace detail
+/// Read-only vector argument (a vector, a column, a segment) without a copy.
+/// Its scalar is never deduced from it (kernels take it from their matrix),
+/// so each of those binds where a template expects it.
+template <class Scalar>
+using vector_cref = Eigen::Ref<const dense_vector<typename detail::non_deduced<Scalar>::type>>;
 /// Writable dense result (a matrix, a vector or a block of one).
 template <class Scalar>
 using dense_mref = Eigen::Ref<dense_matrix<Scalar>>;

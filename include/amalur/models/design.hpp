@@ -76,7 +76,7 @@ Eigen::MatrixXd transpose_times(const Design& x, const Eigen::MatrixXd& v) {
 }
 /// X^T diag(w) X in double.
 template <class Design>
-Eigen::MatrixXd weighted_crossprod(const Design& x, const Eigen::VectorXd& w) {
+Eigen::MatrixXd weighted_crossprod(const Design& x, const vector_ref& w) {
   using Scalar = typename Design::Scalar;
   return x.crossprod(w.cast<Scalar>().eval()).template cast<double>();
 }

@@ -56,8 +56,7 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   const bool fixed_weights = family_.kind() == family_kind::gaussian && family_.link() == link_kind::identity;
   const bool exact_in_one_step = fixed_weights && l1_ == 0;
   if (fixed_weights) {
-    ws.weight = w;
-    ws.v.col(0) = w;
+    ws.weight() = w;
     if (offset.size())
       ws.v.col(1) = w.cwiseProduct(y - offset);
     else
@@ -73,17 +72,15 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
       parallel_rows(n, problem.threads(), [&](index_t begin, index_t end) {
         const index_t len = end - begin;
         auto mu = ws.mu.segment(begin, len);
-        auto weight = ws.weight.segment(begin, len);
         auto v = ws.v.middleRows(begin, len);
-        auto response = v.col(1);  // mu' first, then z over it
+        auto weight = v.col(0), response = v.col(1);  // mu' first, then z over it
         detail::irls_state_into(family_, y.segment(begin, len), w.segment(begin, len), ws.eta.segment(begin, len),
                                 offset.size() ? vector_ref(offset.segment(begin, len)) : offset, mu, response, weight,
                                 response);
-        v.col(0) = weight;
-        v.col(1).array() *= weight.array();
+        response.array() *= weight.array();
       });
     }
-    detail::build_system_into(x, intercept_, ws.weight, ws.v, total, sys, fixed_weights ? &final_gram : nullptr);
+    detail::build_system_into(x, intercept_, ws.weight(), ws.v, total, sys, fixed_weights ? &final_gram : nullptr);
     curvature = sys.gram.diagonal();
     curvature.tail(p).array() += l2_;
     Eigen::VectorXd next = b;

@@ -54,12 +54,15 @@ inline working_state irls_state(const family& f, const dependent_cref<D>& y, con
 }
 
 /// The n-sized vectors of one IRLS fit, allocated once and reused by every
-/// step (fresh temporaries per step cost page faults on large n). mu' needs
-/// no vector of its own: v's second column holds it until z replaces it.
+/// step (fresh temporaries per step cost page faults on large n). The
+/// working weights W live in v's first column (the crossprod takes that
+/// column as it is), and mu' in its second until W z replaces it.
 struct irls_workspace {
-  Eigen::VectorXd eta, eta_next, mu, weight;
+  Eigen::VectorXd eta, eta_next, mu;
   Eigen::MatrixXd v;  // [W, W z]: the right-hand side's two columns of T^T v
-  explicit irls_workspace(index_t n) : eta(n), eta_next(n), mu(n), weight(n), v(n, 2) {}
+  explicit irls_workspace(index_t n) : eta(n), eta_next(n), mu(n), v(n, 2) {}
+  auto weight() { return v.col(0); }
+  auto weight() const { return v.col(0); }
 };
 
 /// R's starting point: eta = g(mu_0) + offset with mu_0 the family's initial mean.
@@ -99,7 +102,7 @@ Eigen::MatrixXd transpose_times_ref(const Design& x, const Eigen::MatrixBase<V>&
 }
 /// X^T diag(w) X in double; no copy of w when the design's scalar is double.
 template <class Design>
-Eigen::MatrixXd weighted_crossprod_ref(const Design& x, const Eigen::VectorXd& w) {
+Eigen::MatrixXd weighted_crossprod_ref(const Design& x, const vector_ref& w) {
   if constexpr (std::is_same_v<typename Design::Scalar, double>)
     return x.crossprod(w);
   else
@@ -111,7 +114,7 @@ Eigen::MatrixXd weighted_crossprod_ref(const Design& x, const Eigen::VectorXd& w
 /// one two-column T^T X. `unscaled`, when given, receives X_a^T W X_a
 /// before the division (the standard errors' matrix when W is final).
 template <class Design>
-void build_system_into(const Design& x, bool intercept, const Eigen::VectorXd& weight, const Eigen::MatrixXd& v,
+void build_system_into(const Design& x, bool intercept, const vector_ref& weight, const Eigen::MatrixXd& v,
                        double n, newton_system& s, Eigen::MatrixXd* unscaled = nullptr) {
   const index_t p = x.cols(), q = p + (intercept ? 1 : 0);
   const Eigen::MatrixXd xv = transpose_times_ref(x, v);

@@ -54,7 +54,7 @@ class standardized {
     out -= mean_ * yd.colwise().sum();
     return scale_.cwiseInverse().asDiagonal() * out;
   }
-  Eigen::MatrixXd crossprod(const Eigen::VectorXd& w) const {
+  Eigen::MatrixXd crossprod(const vector_ref& w) const {
     const Eigen::VectorXd tw = detail::transpose_times(x_, Eigen::MatrixXd(w)).col(0);
     Eigen::MatrixXd g = detail::weighted_crossprod(x_, w);
     g -= mean_ * tw.transpose() + tw * mean_.transpose() - w.sum() * mean_ * mean_.transpose();

@@ -242,7 +242,7 @@ struct cross_entry {
 template <class T>
 std::vector<cross_entry<typename T::Scalar>> group_blocks(const T& t, const std::vector<index_t>& g,
                                                           const std::vector<index_t>& h,
-                                                          const dense_vector<typename T::Scalar>* w,
+                                                          const typename T::Scalar* w,
                                                           const std::vector<part_shape>& shapes) {
   using Scalar = typename T::Scalar;
   // The way the cost model prices (cost/counts.hpp), from the shapes only: the same on every thread count.
@@ -308,7 +308,7 @@ std::vector<cross_entry<typename T::Scalar>> group_blocks(const T& t, const std:
 /// the target rows) and each pair of groups (one scatter pass for all their
 /// blocks) is a task; tasks run in parallel and are added in a fixed order.
 template <class T>
-void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_mref<typename T::Scalar> out) {
+void add_crossprod(const T& t, const typename T::Scalar* w, dense_mref<typename T::Scalar> out) {
   using Scalar = typename T::Scalar;
   const detail::part_groups groups = detail::group_parts(t);
   const index_t parts = static_cast<index_t>(groups.layouts.size());
@@ -339,7 +339,7 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
     per_row.push_back(kernels::detail::entries_per_row(s));
     group_per_row[g] += per_row.back();
     if constexpr (std::decay_t<decltype(r)>::is_block)
-      if (!w) weights_work[g] = 0;  // no weights to gather (see below)
+      weights_work[g] = 0;  // a pointer into w, or none: nothing to gather
   });
   std::vector<double> task_work;
   for (const task& tk : tasks) {
@@ -347,21 +347,18 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
     task_work.push_back(tk.between_groups ? n * (1.0 + group_per_row[a] + group_per_row[b])
                                           : entries[a] * (tk.a == tk.b ? per_row[a] : 1.0) + entries[b]);
   }
-  // Each group's weights: none (unit), w itself (identity rows), or gathered.
+  // Each group's weights on its source rows: none (unit), w's own entries (a block indicator), or gathered.
   std::vector<dense_vector<Scalar>> weights(static_cast<std::size_t>(count));
-  std::vector<const dense_vector<Scalar>*> weights_at(static_cast<std::size_t>(count), nullptr);
+  std::vector<const Scalar*> weights_at(static_cast<std::size_t>(count), nullptr);
   parallel_tasks(count, threads_worth(weights_work, threads), [&](index_t g) {
     const auto k = static_cast<std::size_t>(g);
     detail::visit_part(t, groups.members[k].front(), [&](const auto&, const auto& r, const part_layout&) {
       if constexpr (std::decay_t<decltype(r)>::is_block) {
-        if (!w) return;
-        if (r.offset() == 0 && r.source_rows() == w->size()) {
-          weights_at[k] = w;  // no copy of an n-sized vector
-          return;
-        }
+        if (w) weights_at[k] = w + r.offset();  // no copy of an n-sized vector
+      } else {
+        weights[k] = kernels::row_weights<std::decay_t<decltype(r)>, Scalar>(r, w);
+        weights_at[k] = weights[k].data();
       }
-      weights[k] = kernels::row_weights(r, w);
-      weights_at[k] = &weights[k];
     });
   });
   const auto weights_of = [&](index_t part) {
@@ -376,16 +373,15 @@ void add_crossprod(const T& t, const dense_vector<typename T::Scalar>* w, dense_
                                     groups.members[static_cast<std::size_t>(tk.b)], w, shapes);
       return;
     }
-    const dense_vector<Scalar>* c = weights_of(tk.a);
+    const Scalar* c = weights_of(tk.a);
     detail::visit_part(t, tk.a, [&](const auto& sa, const auto&, const part_layout&) {
       if (tk.a == tk.b) {
         result.push_back({tk.a, tk.b, kernels::weighted_gram(sa, c)});
         return;
       }
       detail::visit_part(t, tk.b, [&](const auto& sb, const auto&, const part_layout&) {
-        // Not `c ? *c : Ones`: the conditional would copy *c.
         result.push_back({tk.a, tk.b,
-                          c ? kernels::shared_rows_block(sa, sb, *c)
+                          c ? kernels::shared_rows_block(sa, sb, Eigen::Map<const dense_vector<Scalar>>(c, sa.rows()))
                             : kernels::shared_rows_block(sa, sb, dense_vector<Scalar>::Ones(sa.rows()).eval())});
       });
     });

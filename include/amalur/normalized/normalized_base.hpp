@@ -133,13 +133,14 @@ class normalized_base : public Eigen::EigenBase<Derived>,
     return out;
   }
   /// T^T diag(w) T (d x d): the Gram matrix of IRLS/Newton.
-  matrix_type crossprod(const vector_type& w, strategy s = strategy::automatic) const {
+  /// w binds a vector, a column or a segment without a copy.
+  matrix_type crossprod(const vector_cref<Scalar>& w, strategy s = strategy::automatic) const {
     matrix_type out = matrix_type::Zero(cols(), cols());
     add_crossprod(&w, out, s);
     return out;
   }
   /// out += T^T diag(w) T (w null: T^T T).
-  void add_crossprod(const vector_type* w, dense_mref<Scalar> out, strategy s = strategy::automatic) const {
+  void add_crossprod(const vector_cref<Scalar>* w, dense_mref<Scalar> out, strategy s = strategy::automatic) const {
     if (w) check_size(w->size(), rows(), "T^T diag(w) T: w has ", " entries but must have ");
     if (out.rows() != cols() || out.cols() != cols())
       detail::fail<dimension_error>("T^T T: the destination is ", out.rows(), " x ", out.cols(), ", T^T T is ", cols(),
@@ -150,7 +151,7 @@ class normalized_base : public Eigen::EigenBase<Derived>,
         out += w ? eigen_ops::crossprod(t, *w) : eigen_ops::crossprod(t);
       });
     else
-      factorized::add_crossprod(derived(), w, out);
+      factorized::add_crossprod(derived(), w ? w->data() : nullptr, out);
   }
   /// T 1 (n).
   vector_type row_sums(strategy s = strategy::automatic) const { return multiply(vector_type::Ones(cols()), s); }

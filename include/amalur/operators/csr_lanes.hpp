@@ -70,7 +70,7 @@ void csr_transpose_times(const csr_matrix<Scalar>& s, const dense_cref<Scalar>& 
 /// S^T diag(c) S (d x d) for a CSR S: every unordered pair of non-zeros in a
 /// row meets once (the upper triangle, mirrored at the end).
 template <class Scalar>
-dense_matrix<Scalar> csr_weighted_gram(const csr_matrix<Scalar>& s, const dense_vector<Scalar>& c) {
+dense_matrix<Scalar> csr_weighted_gram(const csr_matrix<Scalar>& s, const vector_cref<Scalar>& c) {
   const index_t d = s.cols();
   lane_partials<Scalar> partial(s.rows(), d * d);  // a lane: d x d, column-major
   const csr_arrays<Scalar> a(s);
@@ -96,7 +96,7 @@ dense_matrix<Scalar> csr_weighted_gram(const csr_matrix<Scalar>& s, const dense_
 /// block (d_a x d_b) += A^T diag(c) S for a dense A and a CSR S over the
 /// same rows: each stored value of S meets its row of A, no copy.
 template <class A, class Scalar>
-void dense_csr_weighted(const A& dense, const csr_matrix<Scalar>& s, const dense_vector<Scalar>& c,
+void dense_csr_weighted(const A& dense, const csr_matrix<Scalar>& s, const vector_cref<Scalar>& c,
                         dense_matrix<Scalar>& block) {
   const index_t da = dense.cols(), db = s.cols();
   lane_partials<Scalar> partial(s.rows(), da * db);  // a lane: d_a x d_b, column-major

@@ -65,7 +65,7 @@ dense_matrix<typename T::Scalar> crossprod(const T& t) {
 }
 /// T^T diag(w) T; dense with w >= 0: a rank update of sqrt(w) T, as the factorized kernels.
 template <class T>
-dense_matrix<typename T::Scalar> crossprod(const T& t, const dense_vector<typename T::Scalar>& w) {
+dense_matrix<typename T::Scalar> crossprod(const T& t, const vector_cref<typename T::Scalar>& w) {
   check(w.size(), t.rows(), "T^T diag(w) T");
   return kernels::weighted_gram_of(t, w);
 }

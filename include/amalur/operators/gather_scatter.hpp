@@ -81,9 +81,9 @@ dense_matrix<Scalar> scatter_cols(const Rows& rows, const dense_cref<Scalar>& x)
 
 /// I_k^T w (w null: all ones, giving the row multiplicities c_k).
 template <class Rows, class Scalar>
-dense_vector<Scalar> row_weights(const Rows& rows, const dense_vector<Scalar>* w) {
+dense_vector<Scalar> row_weights(const Rows& rows, const Scalar* w) {
   if constexpr (Rows::is_block) {
-    if (w) return w->segment(rows.offset(), rows.source_rows());
+    if (w) return Eigen::Map<const dense_vector<Scalar>>(w + rows.offset(), rows.source_rows());
     return dense_vector<Scalar>::Ones(rows.source_rows());
   } else {
     dense_vector<Scalar> c = dense_vector<Scalar>::Zero(rows.source_rows());
@@ -91,7 +91,7 @@ dense_vector<Scalar> row_weights(const Rows& rows, const dense_vector<Scalar>* w
     for (index_t i = 0; i < rows.target_rows(); ++i) {
       if constexpr (Rows::may_be_none)
         if (r[i] == none) continue;
-      c[r[i]] += w ? (*w)[i] : Scalar(1);
+      c[r[i]] += w ? w[i] : Scalar(1);
     }
     return c;
   }

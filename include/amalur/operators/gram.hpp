@@ -24,15 +24,15 @@ EIGEN_DONT_INLINE dense_matrix<Scalar> symmetric_gram(const dense_cref<Scalar>& 
 /// non-zeros in a row meets once (the upper triangle; the result is
 /// symmetric, so the lower one is mirrored: half the flops of all pairs).
 /// Faster than a sparse-sparse product when d is moderate.
-template <class S, class Scalar>
-dense_matrix<Scalar> sparse_weighted_gram(const S& s, const dense_vector<Scalar>& c) {
+template <class S, class Scalar = typename S::Scalar>
+dense_matrix<Scalar> sparse_weighted_gram(const S& s, const vector_cref<Scalar>& c) {
   return detail::csr_weighted_gram<Scalar>(detail::row_major(s), c);
 }
 
 /// S^T diag(c) S for any S: c >= 0 on a dense S goes through rank updates
 /// of sqrt(c) S; negative weights through general products.
-template <class S, class Scalar>
-dense_matrix<Scalar> weighted_gram_of(const S& s, const dense_vector<Scalar>& c) {
+template <class S, class Scalar = typename S::Scalar>
+dense_matrix<Scalar> weighted_gram_of(const S& s, const vector_cref<Scalar>& c) {
   if constexpr (is_sparse_v<S>) {
     return sparse_weighted_gram(s, c);
   } else {

@@ -68,9 +68,9 @@ void left_multiply(const S& s, const Rows& rows, const part_layout& p, const den
 /// S^T diag(c) S for the part's own block of the crossprod, c = I^T w of its
 /// indicator; null c: every source row taken once, unweighted (a block
 /// indicator without w), so a dense S needs no scaling and no copy.
-template <class S, class Scalar>
-dense_matrix<Scalar> weighted_gram(const S& s, const dense_vector<Scalar>* c) {
-  if (c) return weighted_gram_of(s, *c);
+template <class S, class Scalar = typename S::Scalar>
+dense_matrix<Scalar> weighted_gram(const S& s, const typename S::Scalar* c) {
+  if (c) return weighted_gram_of(s, Eigen::Map<const dense_vector<Scalar>>(c, s.rows()));
   if constexpr (!is_sparse_v<S>)
     return symmetric_gram<Scalar>(s);
   else
@@ -88,8 +88,8 @@ double entries_per_row(const S& s) {
 
 /// S_a^T diag(c) S_b with c = I^T w of the indicator the two parts share:
 /// the off-diagonal block of the crossprod without a pass over the target rows.
-template <class Sa, class Sb, class Scalar>
-dense_matrix<Scalar> shared_rows_block(const Sa& sa, const Sb& sb, const dense_vector<Scalar>& c) {
+template <class Sa, class Sb, class Scalar = typename Sa::Scalar>
+dense_matrix<Scalar> shared_rows_block(const Sa& sa, const Sb& sb, const vector_cref<Scalar>& c) {
   dense_matrix<Scalar> block = dense_matrix<Scalar>::Zero(sa.cols(), sb.cols());
   if constexpr (!is_sparse_v<Sa> && !is_sparse_v<Sb>) {
     add_transpose_times(sa, dense_matrix<Scalar>(c.asDiagonal() * sb), block);

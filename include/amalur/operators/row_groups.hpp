@@ -70,7 +70,7 @@ row_reader<Scalar> reader_of(const S& s, index_t column_offset, csr_matrix<Scala
 template <class Ra, class Rb, class Scalar>
 Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> scatter_group(
     const std::vector<row_reader<Scalar>>& parts, index_t width, const Ra& ra, const Rb& rb,
-    const dense_vector<Scalar>* w) {
+    const Scalar* w) {
   Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z =
       Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(rb.source_rows(), width);
   index_t first = 0, last = ra.target_rows();
@@ -81,7 +81,7 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> scatter_g
   for (index_t i = first; i < last; ++i) {
     const index_t pa = ra.source_row(i), pb = rb.source_row(i);
     if (pa == none || pb == none) continue;
-    const Scalar wi = w ? (*w)[i] : Scalar(1);
+    const Scalar wi = w ? w[i] : Scalar(1);
     Scalar* zrow = z.row(pb).data();
     for (const auto& p : parts) {
       Scalar* dst = zrow + p.column_offset;
@@ -140,7 +140,7 @@ index_t row_entries(const std::vector<row_reader<Scalar>>& parts, index_t row, i
 template <class Ra, class Rb, class Scalar>
 dense_matrix<Scalar> cooccurrence_group(const std::vector<row_reader<Scalar>>& a_parts, index_t width_a,
                                         const std::vector<row_reader<Scalar>>& b_parts, index_t width_b,
-                                        const Ra& ra, const Rb& rb, const dense_vector<Scalar>* w) {
+                                        const Ra& ra, const Rb& rb, const Scalar* w) {
   dense_matrix<Scalar> block = dense_matrix<Scalar>::Zero(width_a, width_b);
   index_t first = 0, last = ra.target_rows();
   if constexpr (Ra::is_block) {
@@ -155,7 +155,7 @@ dense_matrix<Scalar> cooccurrence_group(const std::vector<row_reader<Scalar>>& a
   for (index_t i = first; i < last; ++i) {
     const index_t pa = ra.source_row(i), pb = rb.source_row(i);
     if (pa == none || pb == none) continue;
-    const Scalar wi = w ? (*w)[i] : Scalar(1);
+    const Scalar wi = w ? w[i] : Scalar(1);
     const index_t na = row_entries(a_parts, pa, a_column.data(), a_value.data());
     const index_t nb = row_entries(b_parts, pb, b_column.data(), b_value.data());
     for (index_t l = 0; l < nb; ++l) {

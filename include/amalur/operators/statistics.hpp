@@ -34,7 +34,7 @@ void sparse_centred_corrections(const S& s, const Count& count, const std::vecto
 template <class S, class Rows, class Scalar>
 void centred_squares(const S& s, const Rows& rows, const part_layout& p, const dense_vector<Scalar>& mean,
                      const dense_vector<Scalar>* w, dense_vector<Scalar>& squares, dense_vector<Scalar>& provided) {
-  const dense_vector<Scalar> count = row_weights<Rows, Scalar>(rows, w);
+  const dense_vector<Scalar> count = row_weights<Rows, Scalar>(rows, w ? w->data() : nullptr);
   const Scalar total = count.sum();
   if constexpr (is_sparse_v<S>) {
     for (const auto& c : p.columns) squares[c.target] += total * mean[c.target] * mean[c.target];
