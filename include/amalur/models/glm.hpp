@@ -32,7 +32,7 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
     return fit;
   }
   using design_type = std::decay_t<decltype(x)>;
-  const glm_problem<design_type> problem(*this, x, y, weights, offset);
+  const glm_problem<design_type> problem(detail::borrow_labels, *this, x, y, weights, offset);
   const index_t n = x.rows(), p = x.cols(), o = intercept_ ? 1 : 0, q = p + o;
   const Eigen::VectorXd& w = problem.weights();
   const double total = problem.total_weight();

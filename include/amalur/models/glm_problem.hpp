@@ -10,6 +10,9 @@
 namespace amalur {
 
 namespace detail {
+/// Tag: the caller keeps y alive for the problem's life (glm::fit, fit_lbfgs), so it is read in place.
+struct borrow_labels_t {};
+inline constexpr borrow_labels_t borrow_labels{};
 /// Does the design carry an execution context (a normalized matrix)?
 template <class Design, class = void>
 struct has_context : std::false_type {};
@@ -23,9 +26,25 @@ struct has_context<Design, std::void_t<decltype(std::declval<const Design&>().co
 template <class Design>
 class glm_problem {
  public:
+  /// y is copied: the problem may outlive it (an expression, a temporary).
   glm_problem(const glm& spec, const Design& x, const vector_ref& y, const vector_ref& weights,
               const vector_ref& offset)
-      : spec_(spec), x_(x), y_(y), offset_(offset) {
+      : glm_problem(spec, x, y, weights, offset, false) {}
+  /// y is read in place (on 2M rows, 16 MB not copied): the caller keeps it alive.
+  glm_problem(detail::borrow_labels_t, const glm& spec, const Design& x, const vector_ref& y,
+              const vector_ref& weights, const vector_ref& offset)
+      : glm_problem(spec, x, y, weights, offset, true) {}
+  glm_problem(const glm_problem&) = delete;  // y_ may point into this object's own copy
+  glm_problem& operator=(const glm_problem&) = delete;
+
+ private:
+  glm_problem(const glm& spec, const Design& x, const vector_ref& y, const vector_ref& weights,
+              const vector_ref& offset, bool borrow)
+      : spec_(spec),
+        x_(x),
+        y_own_(borrow ? Eigen::VectorXd() : Eigen::VectorXd(y)),
+        y_(borrow ? y : vector_ref(y_own_)),
+        offset_(offset) {
     const index_t n = x.rows();
     if (y.size() != n)
       detail::fail<dimension_error>("glm: y has ", y.size(), " entries but the design has ", n, " rows");
@@ -50,12 +69,14 @@ class glm_problem {
     if (!(total_ > 0)) detail::fail<value_error>("glm: the sample weights sum to zero");
   }
 
+ public:
+
   index_t rows() const { return x_.rows(); }
   index_t size() const { return x_.cols() + (spec_.intercept() ? 1 : 0); }
   double total_weight() const { return total_; }
   const Eigen::VectorXd& weights() const { return w_; }
   const Eigen::VectorXd& offset() const { return offset_; }
-  const Eigen::VectorXd& labels() const { return y_; }
+  const vector_ref& labels() const { return y_; }
   const Design& design() const { return x_; }
 
   Eigen::VectorXd linear_predictor(const Eigen::VectorXd& b) const {
@@ -128,7 +149,8 @@ class glm_problem {
  private:
   const glm& spec_;
   const Design& x_;
-  Eigen::VectorXd y_;       // a copy: a problem may outlive the argument (an expression, a temporary)
+  Eigen::VectorXd y_own_;   // y's copy, unless borrowed
+  vector_ref y_;            // y_own_, or the caller's y
   Eigen::VectorXd w_;
   Eigen::VectorXd offset_;  // a copy: callers may pass a temporary
   double total_ = 0;

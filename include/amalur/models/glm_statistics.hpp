@@ -113,7 +113,7 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
                 const Eigen::MatrixXd* final_gram = nullptr, irls_workspace* scratch = nullptr) {
   const family& f = spec.family();
   const auto& x = problem.design();
-  const Eigen::VectorXd& y = problem.labels();
+  const auto& y = problem.labels();
   const Eigen::VectorXd& w = problem.weights();
   const index_t n = x.rows(), p = x.cols(), o = spec.intercept() ? 1 : 0, q = p + o;
   const double total = problem.total_weight();

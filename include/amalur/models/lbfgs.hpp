@@ -58,7 +58,7 @@ glm_fit fit_lbfgs(const glm& spec, const X& x_in, const vector_ref& y, const vec
                   const vector_ref& offset = Eigen::VectorXd(), lbfgs_options opt = {}) {
   if (spec.l1() > 0) detail::fail<value_error>("fit_lbfgs: L-BFGS handles l2 only; use glm::fit for l1");
   const auto& x = as_design(x_in);
-  const glm_problem<std::decay_t<decltype(x)>> problem(spec, x, y, weights, offset);
+  const glm_problem<std::decay_t<decltype(x)>> problem(detail::borrow_labels, spec, x, y, weights, offset);
   if (!opt.on_progress) opt.on_progress = spec.progress();
   // Start from the intercept-only mean, which is inside every link's domain.
   Eigen::VectorXd b = Eigen::VectorXd::Zero(problem.size());
