@@ -132,7 +132,8 @@ TEST_CASE("CSV: carriage returns, quotes over several parts, lines, and a file r
   CHECK(t.at("a").is_missing(3));
   CHECK(t.lines == std::vector<std::int64_t>{2, 3, 4, 7});
   CHECK_THROWS_WITH(io::parse_csv("a,b\n\"q\"\r2,3\n", "cr"), Catch::Contains("line 2: a record has 1 fields but the header has 2"));
-  CHECK(io::parse_csv("a,b\n1,2\r", "cr").at("b").integers == std::vector<std::int64_t>{2});
+  CHECK(io::parse_csv("a,b\n1,2\r", "cr").at("b").integer_at(0) == 2);
+  CHECK(io::parse_csv("a,b\n1,2\r", "cr").at("b").integers.empty());  // exact as a double: kept once
   CHECK_THROWS_WITH(io::parse_csv("a\nok\n\"x\"y\n", "q"), Catch::Contains("line 3: text after the closing quote of a field"));
   CHECK_THROWS_WITH(io::parse_csv("a,b\n\xC3\xA9,\xC3\n", "u"), Catch::Contains("line 2: column 'b': byte 0xc3 is not UTF-8"));
   // read_csv (the file mapped) gives the table parse_csv gives for the same bytes.

@@ -27,6 +27,13 @@ class hasher {
     std::memcpy(&tail, bytes.data() + k, bytes.size() - k);
     mix(tail ^ (static_cast<std::uint64_t>(bytes.size()) << 56));  // the length ends each piece
   }
+  /// An integer column's values as add_values(integers) hashes them, whether
+  /// it keeps them as int64 or (all exact) as doubles only.
+  void add_integers(const io::column& c) {
+    const std::size_t n = c.missing.size();
+    for (std::size_t r = 0; r < n; ++r) mix(static_cast<std::uint64_t>(c.integer_at(static_cast<index_t>(r))));
+    mix(static_cast<std::uint64_t>(n * sizeof(std::int64_t)) << 56);  // add()'s length word (no tail bytes)
+  }
   template <class T>
   void add_values(const std::vector<T>& v) {
     add(std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T)));
@@ -64,8 +71,8 @@ inline std::string fingerprint(const io::table& t) {
     if (c.kind == io::column_kind::text) {
       h.add_values(c.codes);  // levels are numbered by first appearance, so equal data give equal codes
       for (const auto& level : c.levels) h.add(level);
-    } else if (c.kind == io::column_kind::integer && !c.integers.empty()) {
-      h.add_values(c.integers);
+    } else if (c.kind == io::column_kind::integer) {
+      h.add_integers(c);
     } else {
       h.add_values(c.values);
     }

@@ -65,6 +65,7 @@ struct column_reader {
           c.values[r] = reals[r];
         }
       }
+      c.drop_exact_integers();
     }
     return c;
   }

@@ -349,7 +349,7 @@ inline std::vector<index_t> integer_matches(const left_side& left, const io::col
   std::int64_t lo = 0, hi = -1;
   for (index_t r = 0; r < right_rows; ++r) {
     if (rc.is_missing(r)) continue;
-    const std::int64_t key = rc.integers[static_cast<std::size_t>(r)];
+    const std::int64_t key = rc.integer_at(r);
     if (!row_of_key.try_emplace(key, r).second) fail_duplicate(right_cols, r, j, alias);
     if (hi < lo) lo = hi = key;
     lo = std::min(lo, key);
@@ -368,7 +368,7 @@ inline std::vector<index_t> integer_matches(const left_side& left, const io::col
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const index_t lr = rows[i];
     if (lr == none || lc.is_missing(lr)) continue;
-    const std::int64_t key = lc.integers[static_cast<std::size_t>(lr)];
+    const std::int64_t key = lc.integer_at(lr);
     if (dense) {
       if (key >= lo && key <= hi)
         joined[i] = by_offset[static_cast<std::size_t>(static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(lo))];
@@ -381,9 +381,10 @@ inline std::vector<index_t> integer_matches(const left_side& left, const io::col
 }
 
 /// Whether a column's integer keys can be compared as int64: an integer
-/// column that kept its exact values (as its text is, when printed).
+/// column with every row's exact value (as its text is, when printed).
 inline bool exact_integers(const io::column& c) {
-  return c.kind == io::column_kind::integer && c.integers.size() == c.missing.size();
+  return c.kind == io::column_kind::integer &&
+         (c.integers.empty() ? c.values.size() : c.integers.size()) == c.missing.size();
 }
 }  // namespace detail
 
@@ -485,14 +486,16 @@ inline io::table union_of(const std::vector<io::table>& parts, const std::string
           }
         } else {
           oc.values.push_back(pc->values[static_cast<std::size_t>(r)]);
-          if (pc->kind == io::column_kind::integer) oc.integers.push_back(pc->integers[static_cast<std::size_t>(r)]);
+          if (pc->kind == io::column_kind::integer) oc.integers.push_back(pc->integer_at(r));
         }
       }
     }
     out.rows += part.rows;
   }
-  for (auto& c : out.columns)
+  for (auto& c : out.columns) {
     if (c.kind != io::column_kind::integer) c.integers.clear();  // integers unified to real
+    c.drop_exact_integers();
+  }
   return out;
 }
 

@@ -540,6 +540,7 @@ struct column_builder {
     if (kind == column_kind::integer) {
       c.values.assign(integers.begin(), integers.end());
       c.integers = std::move(integers);
+      c.drop_exact_integers();
     } else if (kind == column_kind::real) {
       c.values = std::move(values);
     } else {

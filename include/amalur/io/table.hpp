@@ -29,22 +29,37 @@ inline const char* name_of(column_kind k) {
 struct column {
   std::string name;
   column_kind kind = column_kind::text;
-  std::vector<double> values;       // integer and real columns (integers also below, exactly)
-  std::vector<std::int64_t> integers;  // integer columns: the values as read, for exact keys
+  std::vector<double> values;       // integer and real columns
+  /// Integer columns whose values are not all exact as doubles (beyond 2^53):
+  /// the values as read, for exact keys. Empty otherwise: `values` holds them
+  /// exactly, and a column of millions of rows is not kept twice. Read
+  /// either way through integer_at().
+  std::vector<std::int64_t> integers;
   std::vector<std::int32_t> codes;  // text columns: index into levels, -1 when missing
   std::vector<std::string> levels;  // text columns: distinct values, first seen first
   std::vector<char> missing;        // every kind: 1 where the field was empty
 
   index_t size() const { return static_cast<index_t>(missing.size()); }
   bool is_missing(index_t row) const { return missing[static_cast<std::size_t>(row)] != 0; }
+  /// Row `row` of an integer column, exactly.
+  std::int64_t integer_at(index_t row) const {
+    return integers.empty() ? static_cast<std::int64_t>(values[static_cast<std::size_t>(row)])
+                            : integers[static_cast<std::size_t>(row)];
+  }
+  /// Drops `integers` where every value is exact as a double (|v| <= 2^53).
+  void drop_exact_integers() {
+    constexpr std::int64_t exact = std::int64_t(1) << 53;
+    for (const std::int64_t v : integers)
+      if (v > exact || v < -exact) return;
+    std::vector<std::int64_t>().swap(integers);
+  }
   /// The field as text (numbers as they would print), for keys and level names.
   std::string text_at(index_t row) const {
     if (is_missing(row)) return {};
     if (kind == column_kind::text) return levels[static_cast<std::size_t>(codes[static_cast<std::size_t>(row)])];
     const double v = values[static_cast<std::size_t>(row)];
     if (kind == column_kind::integer)
-      return std::to_string(integers.empty() ? static_cast<long long>(v)
-                                             : static_cast<long long>(integers[static_cast<std::size_t>(row)]));
+      return std::to_string(static_cast<long long>(integer_at(row)));
     char shortest[32];  // round-trip precision, so "1.5" stays "1.5" in keys and level names
     std::snprintf(shortest, sizeof shortest, "%.17g", v);
     return shortest;
