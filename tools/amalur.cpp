@@ -327,11 +327,18 @@ double expected_fit_seconds(const json& per_iteration, strategy used, double ite
   return iterations * op_seconds + (used == strategy::materialized ? build : 0.0);
 }
 
-/// From here on, keep freed memory for the next step: glibc returns large
-/// blocks to the kernel at once (mmap above 128 KB, trimming the heap's top),
-/// so each IRLS step's n-sized vectors would fault their pages in anew
-/// (clearing pages was a quarter of a gaussian run on the flights). Called
-/// once the tables are freed, so what loading left is not kept.
+/// While loading and integrating, a large block goes back to the kernel when
+/// freed: glibc's default moves its mmap threshold up to each large block
+/// freed, and blocks of the tables' size then stay in the heap, fragmented.
+void return_freed_memory() {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 128 << 10);  // the default size, fixed
+#endif
+}
+/// From here on, keep freed memory for the next step: each IRLS step's
+/// n-sized vectors would otherwise fault their pages in anew (clearing pages
+/// was a quarter of a gaussian run on the flights). Called once the tables
+/// are freed, so what loading left is not kept.
 void keep_freed_memory() {
 #ifdef __GLIBC__
   mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest
@@ -341,6 +348,7 @@ void keep_freed_memory() {
 
 int train(const std::string& spec_path, const std::string& strategy_name, const std::string& output,
           const catalog_flags& catalog_at) {
+  return_freed_memory();
   const std::string started_at = catalog::now_utc();
   const auto spec_start = std::chrono::steady_clock::now();
   const integration::spec s = load(spec_path, catalog_at.timeout);

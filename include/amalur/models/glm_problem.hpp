@@ -84,9 +84,14 @@ class glm_problem {
     linear_predictor(b, eta);
     return eta;
   }
-  /// X_a b (+ offset) into eta (the product's result moved in).
+  /// X_a b (+ offset) into eta.
   void linear_predictor(const Eigen::VectorXd& b, Eigen::VectorXd& eta) const {
-    eta = detail::times(x_, b.tail(x_.cols()));
+    if constexpr (detail::has_context<Design>::value && std::is_same_v<typename Design::Scalar, double>) {
+      eta.resize(x_.rows());  // a normalized matrix computes into eta's own storage: no second n-vector
+      eta.noalias() = x_ * b.tail(x_.cols());
+    } else {
+      eta = detail::times(x_, b.tail(x_.cols()));
+    }
     if (spec_.intercept()) eta.array() += b[0];
     if (offset_.size()) eta += offset_;
   }
