@@ -143,6 +143,7 @@ TEST_CASE("CSV: carriage returns, quotes over several parts, lines, and a file r
   CHECK(f.at("a").levels == t.at("a").levels);
   CHECK(f.at("b").codes == t.at("b").codes);
   CHECK(f.lines == t.lines);
+  CHECK(f.first_line == t.first_line);
   CHECK(f.source == (dir / "t.csv").string());
   std::ofstream(dir / "empty.csv", std::ios::binary) << "";
   CHECK_THROWS_WITH(io::read_csv((dir / "empty.csv").string(), "e"), Catch::Contains("is empty: no header row"));

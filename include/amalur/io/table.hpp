@@ -78,17 +78,22 @@ struct table {
   std::int64_t first_line = 0;      // with `lines` empty: row 0's line (0: unknown)
   std::string line_label = "line";  // what the lines count: "line" in a file, "rowid" in a database table
 
-  /// The line where row r starts (0: unknown).
+  /// Whether row r's line (or rowid) is known.
+  bool has_line(index_t row) const {
+    if (row < 0) return false;
+    if (!lines.empty()) return static_cast<std::size_t>(row) < lines.size();
+    return first_line > 0 && row < rows;
+  }
+  /// The line where row r starts (a rowid, which may be 0, for a database table); 0 when unknown.
   std::int64_t line_of(index_t row) const {
-    if (row < 0 || row >= rows) return 0;
-    if (!lines.empty()) return lines[static_cast<std::size_t>(row)];
-    return first_line > 0 ? first_line + row : 0;
+    if (!has_line(row)) return 0;
+    return lines.empty() ? first_line + row : lines[static_cast<std::size_t>(row)];
   }
   /// "table 'x' (file.csv) line 17" for row r, for messages.
   std::string where(index_t row) const {
     std::string out = "table '" + name + "'";
     if (!source.empty()) out += " (" + source + ")";
-    if (const std::int64_t line = line_of(row)) out += " " + line_label + " " + std::to_string(line);
+    if (has_line(row)) out += " " + line_label + " " + std::to_string(line_of(row));
     return out;
   }
 
