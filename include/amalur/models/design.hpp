@@ -74,11 +74,14 @@ Eigen::MatrixXd transpose_times(const Design& x, const Eigen::MatrixXd& v) {
   using Scalar = typename Design::Scalar;
   return x.transpose_multiply(v.cast<Scalar>().eval()).template cast<double>();
 }
-/// X^T diag(w) X in double.
+/// X^T diag(w) X in double; no copy of w when the design's scalar is double.
 template <class Design>
 Eigen::MatrixXd weighted_crossprod(const Design& x, const vector_ref& w) {
   using Scalar = typename Design::Scalar;
-  return x.crossprod(w.cast<Scalar>().eval()).template cast<double>();
+  if constexpr (std::is_same_v<Scalar, double>)
+    return x.crossprod(w);
+  else
+    return x.crossprod(w.cast<Scalar>().eval()).template cast<double>();
 }
 /// X b + b0: the linear predictor of every linear model's predict.
 template <class Design>

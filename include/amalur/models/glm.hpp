@@ -56,7 +56,7 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   const bool fixed_weights = family_.kind() == family_kind::gaussian && family_.link() == link_kind::identity;
   const bool exact_in_one_step = fixed_weights && l1_ == 0;
   if (fixed_weights) {
-    ws.weight() = w;
+    ws.v.col(0) = w;
     if (offset.size())
       ws.v.col(1) = w.cwiseProduct(y - offset);
     else
@@ -80,7 +80,7 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
         response.array() *= weight.array();
       });
     }
-    detail::build_system_into(x, intercept_, ws.weight(), ws.v, total, sys, fixed_weights ? &final_gram : nullptr);
+    detail::build_system_into(x, intercept_, ws.v, total, sys, fixed_weights ? &final_gram : nullptr);
     curvature = sys.gram.diagonal();
     curvature.tail(p).array() += l2_;
     Eigen::VectorXd next = b;

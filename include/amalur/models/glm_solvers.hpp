@@ -61,8 +61,6 @@ struct irls_workspace {
   Eigen::VectorXd eta, eta_next, mu;
   Eigen::MatrixXd v;  // [W, W z]: the right-hand side's two columns of T^T v
   explicit irls_workspace(index_t n) : eta(n), eta_next(n), mu(n), v(n, 2) {}
-  auto weight() { return v.col(0); }
-  auto weight() const { return v.col(0); }
 };
 
 /// R's starting point: eta = g(mu_0) + offset with mu_0 the family's initial mean.
@@ -100,27 +98,19 @@ Eigen::MatrixXd transpose_times_ref(const Design& x, const Eigen::MatrixBase<V>&
   else
     return x.transpose_multiply(v.template cast<Scalar>().eval()).template cast<double>();
 }
-/// X^T diag(w) X in double; no copy of w when the design's scalar is double.
+/// X_a^T W X_a / n and X_a^T W z / n from v = [W, W z] (n x 2): one
+/// weighted crossprod (of v's first column, read in place) and one
+/// two-column T^T X. `unscaled`, when given, receives X_a^T W X_a before
+/// the division (the standard errors' matrix when W is final).
 template <class Design>
-Eigen::MatrixXd weighted_crossprod_ref(const Design& x, const vector_ref& w) {
-  if constexpr (std::is_same_v<typename Design::Scalar, double>)
-    return x.crossprod(w);
-  else
-    return weighted_crossprod(x, w);
-}
-
-/// X_a^T W X_a / n and X_a^T W z / n from v = [W, W z] (n x 2) and W (the
-/// same weights as a vector, for the crossprod): one weighted crossprod and
-/// one two-column T^T X. `unscaled`, when given, receives X_a^T W X_a
-/// before the division (the standard errors' matrix when W is final).
-template <class Design>
-void build_system_into(const Design& x, bool intercept, const vector_ref& weight, const Eigen::MatrixXd& v,
-                       double n, newton_system& s, Eigen::MatrixXd* unscaled = nullptr) {
+void build_system_into(const Design& x, bool intercept, const Eigen::MatrixXd& v, double n, newton_system& s,
+                       Eigen::MatrixXd* unscaled = nullptr) {
   const index_t p = x.cols(), q = p + (intercept ? 1 : 0);
+  const auto weight = v.col(0);
   const Eigen::MatrixXd xv = transpose_times_ref(x, v);
   s.gram.resize(q, q);
   s.rhs.resize(q);
-  s.gram.bottomRightCorner(p, p) = weighted_crossprod_ref(x, weight);
+  s.gram.bottomRightCorner(p, p) = weighted_crossprod(x, weight);
   s.rhs.tail(p) = xv.col(1);
   if (intercept) {
     s.gram(0, 0) = weight.sum();
@@ -142,7 +132,7 @@ newton_system build_system(const Design& x, bool intercept, const Eigen::VectorX
   v.col(0) = weight;
   v.col(1) = weight.cwiseProduct(response);
   newton_system s;
-  build_system_into(x, intercept, weight, v, n, s);
+  build_system_into(x, intercept, v, n, s);
   return s;
 }
 

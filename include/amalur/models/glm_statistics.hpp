@@ -179,9 +179,9 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
   if (!penalized) {
     Eigen::MatrixXd built;
     if (build_gram) {
-      const Eigen::VectorXd weight = v.col(1);
+      const auto weight = v.col(1);  // read in place, not copied
       built.resize(q, q);
-      built.bottomRightCorner(p, p) = weighted_crossprod_ref(x, weight);
+      built.bottomRightCorner(p, p) = weighted_crossprod(x, weight);
       if (spec.intercept()) {
         built(0, 0) = weight.sum();
         built.block(0, 1, 1, p) = xv.col(1).transpose();
