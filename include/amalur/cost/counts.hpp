@@ -194,6 +194,12 @@ constexpr part_shape group_shape(const part_shape* parts, std::size_t count, std
     }
   return g;
 }
+/// The pair of groups whose first parts are a and b, over their shared target rows.
+constexpr pair_plan plan_groups(const part_shape* parts, std::size_t count, std::size_t a, std::size_t b) {
+  const part_shape g = group_shape(parts, count, a), h = group_shape(parts, count, b);
+  const double shared = min_of(g.taken_rows, h.taken_rows);
+  return plan_pair(g, h, shared, shared);
+}
 /// Is part k the first of its group? (Its pairs pay the group's pass over the target rows.)
 constexpr bool first_of_group(const part_shape* parts, std::size_t k) {
   if (parts[k].group < 0) return true;
@@ -285,13 +291,9 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
       if (p.group >= 0 && p.group == parts[b].group) add_task(w, cost_detail::shared_rows_work(p, parts[b]));
     // Each pair of groups: one pass over their shared target rows for all their blocks.
     if (!cost_detail::first_of_group(parts, a)) continue;
-    const part_shape g = cost_detail::group_shape(parts, count, a);
-    for (std::size_t b = a + 1; b < count; ++b) {
-      if ((p.group >= 0 && p.group == parts[b].group) || !cost_detail::first_of_group(parts, b)) continue;
-      const part_shape h = cost_detail::group_shape(parts, count, b);
-      const double shared = min_of(g.taken_rows, h.taken_rows);
-      add_task(w, cost_detail::plan_pair(g, h, shared, shared).cost);
-    }
+    for (std::size_t b = a + 1; b < count; ++b)
+      if ((p.group < 0 || p.group != parts[b].group) && cost_detail::first_of_group(parts, b))
+        add_task(w, cost_detail::plan_groups(parts, count, a, b).cost);
   }
   if (weighted) w.bytes += 8.0 * t.rows;
   return w;

@@ -37,16 +37,14 @@ template <class T>
 int threads_of(const T& t) {
   return t.context()->threads();
 }
-/// Entries a part stores: its work per column of X.
-template <class S>
-double stored_entries(const S& s) {
-  return is_sparse_v<S> ? static_cast<double>(s.nonZeros()) : static_cast<double>(s.rows()) * static_cast<double>(s.cols());
-}
-/// Each part's stored entries, in part order.
+/// Entries each part stores (its work per column of X), in part order.
 template <class T>
 std::vector<double> part_entries(const T& t) {
   std::vector<double> out;
-  t.for_each_part([&](const auto& s, const auto&, const part_layout&) { out.push_back(stored_entries(s)); });
+  t.for_each_part([&](const auto& s, const auto&, const part_layout&) {
+    out.push_back(is_sparse_v<std::decay_t<decltype(s)>> ? static_cast<double>(s.nonZeros())
+                                                          : static_cast<double>(s.rows()) * static_cast<double>(s.cols()));
+  });
   return out;
 }
 /// The threads worth using for one task per part (see threads_worth).
@@ -246,10 +244,10 @@ std::vector<cross_entry<typename T::Scalar>> group_blocks(const T& t, const std:
                                                           const std::vector<part_shape>& shapes) {
   using Scalar = typename T::Scalar;
   // The way the cost model prices (cost/counts.hpp), from the shapes only: the same on every thread count.
-  const part_shape sg = cost_detail::group_shape(shapes.data(), shapes.size(), static_cast<std::size_t>(g.front())),
-                   sh = cost_detail::group_shape(shapes.data(), shapes.size(), static_cast<std::size_t>(h.front()));
-  const double shared = min_of(sg.taken_rows, sh.taken_rows);
-  const cost_detail::pair_way way = cost_detail::plan_pair(sg, sh, shared, shared).way;
+  const cost_detail::pair_way way =
+      cost_detail::plan_groups(shapes.data(), shapes.size(), static_cast<std::size_t>(g.front()),
+                               static_cast<std::size_t>(h.front()))
+          .way;
   const bool by_cooccurrence = way == cost_detail::pair_way::cooccurrence;
   const auto& scattered = way == cost_detail::pair_way::scatter_second ? h : g;
   const auto& onto = way == cost_detail::pair_way::scatter_second ? g : h;
@@ -333,14 +331,14 @@ void add_crossprod(const T& t, const typename T::Scalar* w, dense_mref<typename 
   const double n = static_cast<double>(t.rows());
   std::vector<double> entries, per_row, group_per_row(static_cast<std::size_t>(count), 0.0),
       weights_work(static_cast<std::size_t>(count), n);
-  t.for_each_part([&](const auto& s, const auto& r, const part_layout&) {
-    const auto g = static_cast<std::size_t>(groups.group_of[entries.size()]);
-    entries.push_back(detail::stored_entries(s));
-    per_row.push_back(kernels::detail::entries_per_row(s));
+  for (std::size_t k = 0; k < shapes.size(); ++k) {
+    const part_shape& p = shapes[k];
+    const auto g = static_cast<std::size_t>(groups.group_of[k]);
+    entries.push_back(p.nonzeros);
+    per_row.push_back(p.source_rows > 0 ? p.nonzeros / p.source_rows : 0.0);
     group_per_row[g] += per_row.back();
-    if constexpr (std::decay_t<decltype(r)>::is_block)
-      weights_work[g] = 0;  // a pointer into w, or none: nothing to gather
-  });
+    if (p.block_rows) weights_work[g] = 0;  // a pointer into w, or none: nothing to gather
+  }
   std::vector<double> task_work;
   for (const task& tk : tasks) {
     const auto a = static_cast<std::size_t>(tk.a), b = static_cast<std::size_t>(tk.b);

@@ -77,15 +77,6 @@ dense_matrix<Scalar> weighted_gram(const S& s, const typename S::Scalar* c) {
     return weighted_gram_of(s, dense_vector<Scalar>::Ones(s.rows()).eval());
 }
 
-namespace detail {
-/// Stored entries per source row (the columns, when dense).
-template <class S>
-double entries_per_row(const S& s) {
-  return is_sparse_v<S> ? static_cast<double>(s.nonZeros()) / std::max<double>(1, double(s.rows()))
-                        : static_cast<double>(s.cols());
-}
-}  // namespace detail
-
 /// S_a^T diag(c) S_b with c = I^T w of the indicator the two parts share:
 /// the off-diagonal block of the crossprod without a pass over the target rows.
 template <class Sa, class Sb, class Scalar = typename Sa::Scalar>
