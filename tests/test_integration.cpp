@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include <amalur/amalur.hpp>
 #include <amalur/integration/spec.hpp>
@@ -117,6 +118,47 @@ TEST_CASE("CSV: a column typed late keeps every row's value, in first-seen level
   CHECK(c.text_at(5001) == "key-with-a-long-prefix-2919");
   CHECK(c.codes[5001] == c.codes[1]);
   for (std::size_t k = 0; k < c.levels.size(); ++k) CHECK(c.codes[k] == static_cast<std::int32_t>(k));
+}
+
+TEST_CASE("CSV: the word-at-a-time integer parse agrees with parse_integer on every short field", "[csv]") {
+  // Every field of 1 or 2 bytes over all byte values, and random fields of
+  // up to 8 bytes over digits, signs and other bytes, each with bytes after it.
+  const auto agree = [](const std::string& field) {
+    std::string padded = field + "12345678";
+    std::int64_t fast = -1, slow = -1;
+    const bool fast_ok = io::detail::parse_short_integer(padded.data(), field.size(), fast);
+    const bool slow_ok = io::parse_integer(field, slow);
+    // The fast path may hand a field back ('+1'), never accept one parse_integer refuses or read it differently.
+    if (fast_ok) return slow_ok && fast == slow;
+    const bool plain = !field.empty() && field.find_first_not_of("0123456789", field[0] == '-' ? 1 : 0) == std::string::npos &&
+                       field != "-";
+    return !plain;
+  };
+  std::size_t disagree = 0;
+  for (int a = 0; a < 256; ++a) {
+    disagree += !agree(std::string(1, static_cast<char>(a)));
+    for (int b = 0; b < 256; ++b) disagree += !agree(std::string{static_cast<char>(a), static_cast<char>(b)});
+  }
+  std::mt19937 rng(7);
+  const std::string alphabet = "0123456789-+/:.e \x7f\x80\xff";
+  for (int k = 0; k < 200000; ++k) {
+    std::string f(1 + rng() % 8, '0');
+    for (char& c : f) c = rng() % 4 ? static_cast<char>('0' + rng() % 10) : alphabet[rng() % alphabet.size()];
+    if (rng() % 3 == 0) f[0] = '-';
+    disagree += !agree(f);
+  }
+  CHECK(disagree == 0);
+  std::int64_t v = 0;
+  CHECK((io::detail::parse_short_integer("-9999999xx", 8, v) && v == -9999999));
+  CHECK((io::detail::parse_short_integer("99999999xx", 8, v) && v == 99999999));
+  // A column read word-at-a-time keeps int64 only from a value past 2^53 on, and every value exactly.
+  const io::table t = io::parse_csv("k\n12\n-7\n9007199254740993\n5\n", "big");
+  const io::column& k = t.at("k");
+  REQUIRE(k.integers.size() == 4);
+  CHECK(k.integer_at(0) == 12);
+  CHECK(k.integer_at(1) == -7);
+  CHECK(k.integer_at(2) == 9007199254740993);
+  CHECK(k.integer_at(3) == 5);
 }
 
 TEST_CASE("CSV: carriage returns, quotes over several parts, lines, and a file read as its text", "[csv]") {
