@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -159,6 +160,61 @@ TEST_CASE("CSV: the word-at-a-time integer parse agrees with parse_integer on ev
   CHECK(k.integer_at(1) == -7);
   CHECK(k.integer_at(2) == 9007199254740993);
   CHECK(k.integer_at(3) == 5);
+}
+
+TEST_CASE("CSV: read in pieces on several threads, the table is the one a single read gives", "[csv][threads]") {
+  // Random tables whose columns change kind late (integer, then real or
+  // text), take values past 2^53 in one stretch only, "-0", missing fields,
+  // blank lines, CRLF and non-ASCII text; each read with pieces of 64 bytes
+  // on 1, 2 and 3 threads against the single read.
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 40; ++trial) {
+    std::string text = trial % 2 ? "\xEF\xBB\xBFid,n,late_real,late_text,big,word\n" : "id,n,late_real,late_text,big,word\n";
+    const int rows = 50 + static_cast<int>(rng() % 400);
+    const int change = static_cast<int>(rng() % static_cast<unsigned>(rows + 1));
+    for (int r = 0; r < rows; ++r) {
+      if (rng() % 29 == 0) text += trial % 3 ? "\n" : "\r\n";  // a blank line
+      const bool late = r >= change;
+      text += std::to_string(r) + ",";
+      text += rng() % 11 ? std::to_string(static_cast<int>(rng() % 2001) - 1000) : std::string(rng() % 2 ? "" : "-0");
+      text += "," + (late && rng() % 3 == 0 ? std::to_string(rng() % 100) + ".25"
+                                            : rng() % 13 == 0 ? std::string("-0") : std::to_string(rng() % 100));
+      text += "," + (late ? std::string("t") + std::to_string(rng() % 5) : std::to_string(rng() % 7));
+      text += "," + (late && trial % 4 == 0 && rng() % 5 == 0 ? std::string("9007199254740993") : std::to_string(rng() % 9));
+      static const char* words[] = {"ab", "caf\xC3\xA9", "a-much-longer-level", "", "x"};
+      text += "," + std::string(words[rng() % 5]) + (trial % 3 ? "\n" : "\r\n");
+    }
+    const io::table one = io::parse_csv_view(text, "t", "", 1);
+    for (int threads : {2, 3}) {
+      const io::table many = io::parse_csv_view(text, "t", "", threads, 64);
+      REQUIRE(many.rows == one.rows);
+      CHECK(many.lines == one.lines);
+      CHECK(many.first_line == one.first_line);
+      for (std::size_t j = 0; j < one.columns.size(); ++j) {
+        const io::column &a = one.columns[j], &b = many.columns[j];
+        CHECK(a.name == b.name);
+        CHECK(a.kind == b.kind);
+        CHECK(a.missing == b.missing);
+        CHECK(a.levels == b.levels);
+        CHECK(a.codes == b.codes);
+        CHECK(a.integers == b.integers);
+        REQUIRE(a.values.size() == b.values.size());
+        CHECK((a.values.empty() || std::memcmp(a.values.data(), b.values.data(), a.values.size() * sizeof(double)) == 0));  // -0.0 included
+      }
+    }
+  }
+  // A bad record in a later piece gives the single read's error, at its line.
+  std::string bad = "a,b\n";
+  for (int r = 0; r < 200; ++r) bad += std::to_string(r) + ",x\n";
+  bad += "1,2,3\n7,\xC3\n";
+  std::string message;
+  try {
+    io::parse_csv_view(bad, "bad", "", 1);
+  } catch (const std::exception& e) {
+    message = e.what();
+  }
+  CHECK_THAT(message, Catch::Contains("line 202: a record has 3 fields"));
+  CHECK_THROWS_WITH(io::parse_csv_view(bad, "bad", "", 3, 64), message);
 }
 
 TEST_CASE("CSV: carriage returns, quotes over several parts, lines, and a file read as its text", "[csv]") {

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -31,6 +32,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "amalur/execution/parallel.hpp"
 #include "amalur/io/files.hpp"
 #include "amalur/io/table.hpp"
 
@@ -318,6 +320,9 @@ class csv_splitter {
   csv_splitter(std::string_view text, std::string where) : p_(text.data()), end_(text.size()), where_(std::move(where)) {
     if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) at_ = 3;  // a UTF-8 byte-order mark
   }
+  /// From byte `at` of the text (a line start after the header), counting lines from 1 there.
+  csv_splitter(std::string_view text, std::string where, std::size_t at)
+      : p_(text.data()), at_(at), end_(text.size()), where_(std::move(where)) {}
 
   template <class... Parts>
   [[noreturn]] void fail_at(std::int64_t line, const Parts&... parts) const {
@@ -385,6 +390,7 @@ class csv_splitter {
   bool high() const { return high_; }
   /// Where the next record starts, and its line: to come back there.
   std::size_t position() const { return at_; }
+  std::size_t end() const { return end_; }
   std::int64_t line() const { return line_; }
   void rewind(std::size_t at, std::int64_t line) {
     at_ = at;
@@ -615,60 +621,58 @@ struct column_builder {
   }
 };
 
-}  // namespace detail
-
-/// Parses CSV text (with a header row) into a table; `file` names the
-/// source in messages (the table's name when empty). The text only needs to
-/// live during the call.
-inline table parse_csv_view(std::string_view text, const std::string& name = "table", const std::string& file = "") {
-  detail::csv_splitter split(text, "table '" + name + "'" + (file.empty() ? std::string() : " (" + file + ")"));
-  std::vector<std::string> header;
-  auto check_utf8 = [&](std::string_view field, std::int64_t line, std::size_t column) {
-    const std::size_t bad = detail::invalid_utf8(field);
-    if (bad == std::string_view::npos) return;
-    const auto byte = static_cast<unsigned char>(field[bad]);
-    split.fail_at(line, "column ", column < header.size() ? "'" + header[column] + "'" : std::to_string(column + 1),
-                  ": byte 0x", "0123456789abcdef"[byte >> 4], "0123456789abcdef"[byte & 0xf],
-                  " is not UTF-8; save the file as UTF-8");
-  };
-  /// The next non-blank record, checked: UTF-8 first, then (after the header) the field count.
-  auto next = [&]() {
-    while (split.next()) {
-      if (split.blank()) continue;
-      const auto record = split.record();
-      if (split.high())
-        for (std::size_t k = 0; k < record.size(); ++k) check_utf8(record[k], split.record_line(), k);
-      if (!header.empty() && record.size() != header.size())
-        split.fail_at(split.record_line(), "a record has ", record.size(), " fields but the header has ", header.size(),
-                      record.size() > header.size() ? " (more fields than columns)" : "");
+/// Records whose fields fail a check: the UTF-8 of each field, then (after
+/// the header) the field count; blank lines skipped.
+class record_reader {
+ public:
+  record_reader(csv_splitter& split, const std::vector<std::string>& header) : split_(split), header_(header) {}
+  /// The next non-blank record, checked; false at the end.
+  bool next() {
+    while (split_.next()) {
+      if (split_.blank()) continue;
+      const auto record = split_.record();
+      if (split_.high())
+        for (std::size_t k = 0; k < record.size(); ++k) check_utf8(record[k], k);
+      if (!header_.empty() && record.size() != header_.size())
+        split_.fail_at(split_.record_line(), "a record has ", record.size(), " fields but the header has ",
+                       header_.size(), record.size() > header_.size() ? " (more fields than columns)" : "");
       return true;
     }
     return false;
-  };
-
-  table t;
-  t.name = name;
-  t.source = file;
-  if (!next()) amalur::detail::fail<value_error>(split.where(), " is empty: no header row");
-  {
-    std::unordered_set<std::string_view> seen;
-    for (std::string_view h : split.record()) {
-      if (!seen.insert(h).second)
-        split.fail_at(split.record_line(), "the header names column '", std::string(h), "' twice");
-      header.emplace_back(h);
-    }
   }
+
+ private:
+  void check_utf8(std::string_view field, std::size_t column) const {
+    const std::size_t bad = invalid_utf8(field);
+    if (bad == std::string_view::npos) return;
+    const auto byte = static_cast<unsigned char>(field[bad]);
+    split_.fail_at(split_.record_line(), "column ",
+                   column < header_.size() ? "'" + header_[column] + "'" : std::to_string(column + 1), ": byte 0x",
+                   "0123456789abcdef"[byte >> 4], "0123456789abcdef"[byte & 0xf], " is not UTF-8; save the file as UTF-8");
+  }
+  csv_splitter& split_;
+  const std::vector<std::string>& header_;
+};
+
+/// The records from the splitter's position to its end as a table's
+/// columns, rows and lines. `least` (one per column, or empty) is the kind
+/// each column starts from; `text` bounds the bytes the integer parse may
+/// read; `lines_read`, when given, receives the physical lines read.
+inline table read_records(csv_splitter& split, const std::vector<std::string>& header, std::string_view text,
+                          const std::vector<column_kind>& least, std::int64_t* lines_read = nullptr) {
+  table t;
+  record_reader records(split, header);
   const std::size_t data_at = split.position();
   const std::int64_t data_line = split.line();
-
-  std::vector<detail::column_builder> columns(header.size());
-  for (auto& c : columns) {
-    c.readable_begin = reinterpret_cast<std::uintptr_t>(text.data());
-    c.readable_end = c.readable_begin + text.size();
+  std::vector<column_builder> columns(header.size());
+  for (std::size_t k = 0; k < columns.size(); ++k) {
+    columns[k].readable_begin = reinterpret_cast<std::uintptr_t>(text.data());
+    columns[k].readable_end = columns[k].readable_begin + text.size();
+    if (!least.empty()) columns[k].kind = least[k];
   }
   constexpr std::size_t sample = 256;  // rows read before reserving for the rest
   std::size_t rows = 0;
-  while (next()) {
+  while (records.next()) {
     const auto record = split.record();
     for (std::size_t k = 0; k < record.size(); ++k) columns[k].add(record[k]);
     const std::int64_t line = split.record_line();
@@ -679,19 +683,20 @@ inline table parse_csv_view(std::string_view text, const std::string& name = "ta
     if (!t.lines.empty()) t.lines.push_back(line);
     if (++rows == sample && split.position() > data_at) {
       const double per_row = static_cast<double>(split.position() - data_at) / sample;
-      const auto expected = static_cast<std::size_t>(static_cast<double>(text.size() - data_at) / per_row * 1.05) + sample;
+      const auto expected = static_cast<std::size_t>(static_cast<double>(split.end() - data_at) / per_row * 1.05) + sample;
       for (auto& c : columns) c.reserve(expected);
     }
   }
   t.rows = static_cast<index_t>(rows);
+  if (lines_read) *lines_read = split.line() - data_line;
 
   // Rows read before a column's demotion, read again in its final kind.
   std::size_t redo = 0;
   for (const auto& c : columns) redo = std::max(redo, c.redo);
-  std::vector<detail::text_dictionary> prefix(columns.size());
+  std::vector<text_dictionary> prefix(columns.size());
   if (redo > 0) {
     split.rewind(data_at, data_line);
-    for (std::size_t r = 0; r < redo && next();) {
+    for (std::size_t r = 0; r < redo && records.next();) {
       const auto record = split.record();
       for (std::size_t k = 0; k < record.size(); ++k)
         if (r < columns[k].redo) columns[k].reread(r, record[k], prefix[k]);
@@ -700,9 +705,169 @@ inline table parse_csv_view(std::string_view text, const std::string& name = "ta
   }
   for (std::size_t k = 0; k < columns.size(); ++k) {
     t.columns.push_back(columns[k].finish(header[k], prefix[k]));
-    columns[k] = detail::column_builder();  // its memory, before the next column's copy
+    columns[k] = column_builder();  // its memory, before the next column's copy
   }
   return t;
+}
+
+/// Where the records after the header may be cut into pieces read in
+/// parallel: at line starts, each piece at least `least_bytes`. One piece
+/// when the text has a quote: a record then may span lines, and only a
+/// read from the start knows where records begin.
+inline std::vector<std::size_t> piece_starts(std::string_view text, std::size_t data_at, int threads,
+                                             std::size_t least_bytes) {
+  std::vector<std::size_t> starts{data_at};
+  const std::size_t bytes = text.size() - data_at;
+  const std::size_t count = std::min<std::size_t>(4 * static_cast<std::size_t>(std::max(threads, 1)), bytes / std::max<std::size_t>(least_bytes, 1));
+  if (threads <= 1 || count <= 1 || std::memchr(text.data() + data_at, '"', bytes)) return starts;
+  for (std::size_t k = 1; k < count; ++k) {
+    const std::size_t cut = std::max(starts.back(), data_at + bytes / count * k);
+    const void* lf = std::memchr(text.data() + cut, '\n', text.size() - cut);
+    if (!lf) break;
+    const auto next = static_cast<std::size_t>(static_cast<const char*>(lf) - text.data()) + 1;
+    if (next < text.size() && next > starts.back()) starts.push_back(next);
+  }
+  return starts;
+}
+
+/// Appends `from`'s rows of one column to `into` (of the same kind), and
+/// frees them; `from`'s levels stay, as `levels` holds views into them.
+inline void append_column(column& into, column& from, text_dictionary& levels) {
+  into.missing.insert(into.missing.end(), from.missing.begin(), from.missing.end());
+  std::vector<char>().swap(from.missing);
+  if (into.kind == column_kind::text) {
+    std::vector<std::int32_t> remap(from.levels.size());
+    for (std::size_t l = 0; l < from.levels.size(); ++l) {
+      const std::size_t known = levels.levels().size();
+      remap[l] = levels.intern(from.levels[l]);
+      if (levels.levels().size() > known) into.levels.push_back(from.levels[l]);
+    }
+    into.codes.reserve(into.codes.size() + from.codes.size());
+    for (const std::int32_t c : from.codes) into.codes.push_back(c < 0 ? c : remap[static_cast<std::size_t>(c)]);
+    std::vector<std::int32_t>().swap(from.codes);
+    return;
+  }
+  const bool exact_before = into.integers.empty(), exact_after = from.integers.empty();
+  if (into.kind == column_kind::integer && exact_before != exact_after) {  // int64 for every row from now on
+    column& widen = exact_before ? into : from;
+    widen.integers.reserve(widen.values.size());
+    for (const double v : widen.values) widen.integers.push_back(static_cast<std::int64_t>(v));  // exact: |v| <= 2^53
+  }
+  into.values.insert(into.values.end(), from.values.begin(), from.values.end());
+  into.integers.insert(into.integers.end(), from.integers.begin(), from.integers.end());
+  std::vector<double>().swap(from.values);
+  std::vector<std::int64_t>().swap(from.integers);
+}
+
+/// The pieces' tables as one, in piece order, each column of its kind in
+/// `kinds`: the same table one read of the whole text gives. Piece k's
+/// lines are counted from its start, `lines_before[k]` lines into the text.
+inline table join_pieces(std::vector<table>& pieces, const std::vector<std::int64_t>& lines_before,
+                         const std::vector<column_kind>& kinds, int threads) {
+  table t;
+  t.columns.resize(pieces.front().columns.size());
+  bool one_line_each = true;
+  std::int64_t next_line = 0;
+  for (std::size_t k = 0; k < pieces.size(); ++k) {
+    table& p = pieces[k];
+    if (p.rows == 0) continue;
+    const std::int64_t shift = lines_before[k];
+    const std::int64_t first = p.first_line + shift;
+    if (t.rows == 0) t.first_line = first;
+    if (one_line_each && (!p.lines.empty() || (t.rows > 0 && first != next_line))) {
+      one_line_each = false;
+      for (index_t r = 0; r < t.rows; ++r) t.lines.push_back(t.first_line + r);
+    }
+    if (!one_line_each)
+      for (index_t r = 0; r < p.rows; ++r) t.lines.push_back(p.line_of(r) + shift);
+    next_line = first + p.rows;
+    t.rows += p.rows;
+  }
+  // Columns in parallel, each appending the pieces in order.
+  parallel_tasks(static_cast<index_t>(t.columns.size()), threads, [&](index_t k) {
+    const auto j = static_cast<std::size_t>(k);
+    column& c = t.columns[j];
+    c.name = pieces.front().columns[j].name;
+    c.kind = kinds[j];
+    const auto rows = static_cast<std::size_t>(t.rows);
+    c.missing.reserve(rows);
+    if (c.kind == column_kind::text) c.codes.reserve(rows);
+    else c.values.reserve(rows);
+    text_dictionary levels;
+    for (auto& p : pieces)
+      if (p.rows > 0) append_column(c, p.columns[j], levels);
+  });
+  return t;
+}
+
+}  // namespace detail
+
+/// Parses CSV text (with a header row) into a table; `file` names the
+/// source in messages (the table's name when empty). The text only needs to
+/// live during the call. Large text without quotes is read in pieces on
+/// `threads` threads (0: amalur::default_threads()); the table is the same
+/// for every thread count: levels in first-seen order, kinds from all rows.
+inline table parse_csv_view(std::string_view text, const std::string& name = "table", const std::string& file = "",
+                            int threads = 0, std::size_t least_piece_bytes = std::size_t(4) << 20) {
+  const std::string where = "table '" + name + "'" + (file.empty() ? std::string() : " (" + file + ")");
+  detail::csv_splitter split(text, where);
+  std::vector<std::string> header;
+  {
+    detail::record_reader records(split, header);
+    if (!records.next()) amalur::detail::fail<value_error>(where, " is empty: no header row");
+    std::unordered_set<std::string_view> seen;
+    for (std::string_view h : split.record()) {
+      if (!seen.insert(h).second)
+        split.fail_at(split.record_line(), "the header names column '", std::string(h), "' twice");
+      header.emplace_back(h);
+    }
+  }
+  const auto finish = [&](table t) {
+    t.name = name;
+    t.source = file;
+    return t;
+  };
+  const int workers = threads > 0 ? threads : default_threads();
+  const std::vector<std::size_t> starts = detail::piece_starts(text, split.position(), workers, least_piece_bytes);
+  if (starts.size() == 1) return finish(detail::read_records(split, header, text, {}));
+
+  // Each piece is read from its own line 1; its physical lines then place it.
+  const std::size_t count = starts.size();
+  std::vector<table> pieces(count);
+  std::vector<std::int64_t> lines(count + 1, 0);
+  std::vector<std::exception_ptr> errors(count);
+  const auto read_piece = [&](std::size_t k, const std::vector<column_kind>& least) {
+    const std::size_t end = k + 1 < count ? starts[k + 1] : text.size();
+    detail::csv_splitter piece(text.substr(0, end), where, starts[k]);
+    pieces[k] = detail::read_records(piece, header, text, least, &lines[k + 1]);
+  };
+  parallel_tasks(static_cast<index_t>(count), workers, [&](index_t k) {
+    try {
+      read_piece(static_cast<std::size_t>(k), {});
+    } catch (...) {
+      errors[static_cast<std::size_t>(k)] = std::current_exception();
+    }
+  });
+  // A bad record: the whole text read once gives the error, at its line.
+  for (const auto& e : errors)
+    if (e) return finish(detail::read_records(split, header, text, {}));
+  // A column's kind is the highest any piece found; pieces read lower are read again from it.
+  std::vector<column_kind> kinds(header.size(), column_kind::integer);
+  for (const table& p : pieces)
+    if (p.rows > 0)
+      for (std::size_t j = 0; j < kinds.size(); ++j) kinds[j] = std::max(kinds[j], p.columns[j].kind);
+  std::vector<index_t> again;
+  for (std::size_t k = 0; k < count; ++k)
+    for (std::size_t j = 0; j < kinds.size(); ++j)
+      if (pieces[k].rows > 0 && pieces[k].columns[j].kind != kinds[j]) {
+        again.push_back(static_cast<index_t>(k));
+        break;
+      }
+  parallel_tasks(static_cast<index_t>(again.size()), workers,
+                 [&](index_t k) { read_piece(static_cast<std::size_t>(again[static_cast<std::size_t>(k)]), kinds); });
+  for (std::size_t k = 1; k <= count; ++k) lines[k] += lines[k - 1];
+  for (std::size_t k = 0; k < count; ++k) lines[k] += split.line() - 1;  // the header's lines
+  return finish(detail::join_pieces(pieces, lines, kinds, workers));
 }
 
 /// Parses CSV text (with a header row) into a table; `file` names the
@@ -712,10 +877,10 @@ inline table parse_csv(const std::string& text, const std::string& name = "table
 }
 
 /// Reads a CSV file into a table named `name` (a file_error names the path
-/// and the reason when it cannot be read).
-inline table read_csv(const std::string& path, const std::string& name) {
+/// and the reason when it cannot be read), on `threads` threads (0: the default).
+inline table read_csv(const std::string& path, const std::string& name, int threads = 0) {
   const file_bytes bytes(path, "CSV file for table '" + name + "'");
-  return parse_csv_view(bytes.view(), name, path);
+  return parse_csv_view(bytes.view(), name, path, threads);
 }
 
 }  // namespace amalur::io
