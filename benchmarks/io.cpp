@@ -23,7 +23,8 @@ fs::path data_dir() {
   return fs::path(AMALUR_SOURCE_DIR) / ".." / "shared" / "data";
 }
 
-/// Reads `file` of the data directory as table `name`, once per iteration.
+/// Reads `file` of the data directory as table `name`, once per iteration,
+/// on state.range(0) threads.
 void load(benchmark::State& state, const std::string& file, const std::string& name) {
   const fs::path path = data_dir() / file;
   std::error_code ec;
@@ -33,7 +34,7 @@ void load(benchmark::State& state, const std::string& file, const std::string& n
     return;
   }
   for (auto _ : state) {
-    io::table t = io::read_csv(path.string(), name);
+    io::table t = io::read_csv(path.string(), name, static_cast<int>(state.range(0)));
     benchmark::DoNotOptimize(t.rows);
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(bytes));
@@ -69,7 +70,7 @@ void BM_join_flights(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_load_flights)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_load_airports)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_load_flights)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_load_airports)->ArgName("threads")->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_join_flights)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

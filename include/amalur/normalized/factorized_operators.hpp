@@ -78,9 +78,10 @@ part_groups group_parts(const T& t) {
   return g;
 }
 
-/// A dense source whose rows are a block of T's: its product rows are cut with T's rows.
+/// A dense or CSR source whose rows are a block of T's: its product rows
+/// are computed in T's row blocks, into T X's own rows (no n-sized product to gather).
 template <class S, class Rows>
-constexpr bool cut_with_rows = !is_sparse_v<S> && Rows::is_block;
+constexpr bool cut_with_rows = (!is_sparse_v<S> || std::is_same_v<S, csr_matrix<typename S::Scalar>>) && Rows::is_block;
 
 /// Each part's contribution computed by `contribute(part, private out)` in
 /// parallel, then added to `out` in part order: the same bits for any thread count.
@@ -127,7 +128,10 @@ void add_multiply(const T& t, const dense_cref<typename T::Scalar>& x, dense_mre
       ++k;
       if constexpr (detail::cut_with_rows<std::decay_t<decltype(s)>, std::decay_t<decltype(r)>>) {
         const index_t first = std::max(begin, r.offset()), last = std::min(end, r.offset() + r.source_rows());
-        if (first < last)
+        if (first >= last) return;
+        if constexpr (is_sparse_v<std::decay_t<decltype(s)>>)
+          kernels::detail::csr_rows_times<Scalar>(s, first - r.offset(), xs, out.middleRows(first, last - first));
+        else
           kernels::add_times(s.middleRows(first - r.offset(), last - first), xs, out.middleRows(first, last - first));
       } else {
         kernels::gather_rows_add(r, yk, out, begin, end);

@@ -6,6 +6,7 @@
 // partial results (row i to lane i mod lanes), which are summed in lane
 // order at the end: independent chains, and the same bits on every run.
 
+#include <algorithm>
 #include <vector>
 
 #include "amalur/core/config.hpp"
@@ -50,21 +51,62 @@ class lane_partials {
   std::vector<Scalar> data_;
 };
 
-/// c (d x m) += S^T B for a CSR S (n x d) and a dense B (n x m).
+/// c (d x m) += S^T B for a CSR S (n x d) and a dense B (n x m). A few
+/// columns of B (a GLM's [W, W z]) share one pass over S; each entry of c
+/// adds its terms in row order either way.
+/// Columns [first, first + Count) of B in one pass over S.
+template <int Count, class Scalar>
+void csr_transpose_pass(const csr_arrays<Scalar>& a, index_t rows, const dense_cref<Scalar>& b, index_t first,
+                        lane_partials<Scalar>& partial) {
+  const auto m = static_cast<std::size_t>(b.cols());
+  if constexpr (Count == 1) {
+    const Scalar* b0 = b.col(first).data();
+    for (index_t i = 0; i < rows; ++i) {
+      Scalar* lane = partial.of_row(i) + first;
+      const Scalar bi = b0[i];
+      for (int k = a.begin(i); k < a.end(i); ++k) lane[static_cast<std::size_t>(a.inner[k]) * m] += a.value[k] * bi;
+    }
+  } else {
+    const Scalar* bj[Count];
+    for (int j = 0; j < Count; ++j) bj[j] = b.col(first + j).data();
+    for (index_t i = 0; i < rows; ++i) {
+      Scalar* lane = partial.of_row(i) + first;
+      Scalar bi[Count];
+      for (int j = 0; j < Count; ++j) bi[j] = bj[j][i];
+      for (int k = a.begin(i); k < a.end(i); ++k) {
+        Scalar* entry = lane + static_cast<std::size_t>(a.inner[k]) * m;
+        for (int j = 0; j < Count; ++j) entry[j] += a.value[k] * bi[j];
+      }
+    }
+  }
+}
 template <class Scalar>
 void csr_transpose_times(const csr_matrix<Scalar>& s, const dense_cref<Scalar>& b, dense_mref<Scalar> c) {
   const index_t d = s.cols(), m = b.cols();
   lane_partials<Scalar> partial(s.rows(), d * m);  // a lane: d x m, row-major
   const csr_arrays<Scalar> a(s);
-  for (index_t j = 0; j < m; ++j) {
+  index_t first = 0;
+  for (; first + 2 <= m; first += 2) csr_transpose_pass<2>(a, s.rows(), b, first, partial);
+  if (first < m) csr_transpose_pass<1>(a, s.rows(), b, first, partial);
+  c += Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(partial.summed(), d, m);
+}
+
+/// c (rows x m) += S.middleRows(begin, rows) B for a CSR S (n x d) and a
+/// dense B (d x m): T's rows of a block source computed in place, with no
+/// n-sized product to gather. Each row sums its entries in order, as Eigen's
+/// sparse product does.
+template <class Scalar>
+void csr_rows_times(const csr_matrix<Scalar>& s, index_t begin, const dense_cref<Scalar>& b, dense_mref<Scalar> c) {
+  const csr_arrays<Scalar> a(s);
+  for (index_t j = 0; j < b.cols(); ++j) {
     const Scalar* bj = b.col(j).data();
-    for (index_t i = 0; i < s.rows(); ++i) {
-      Scalar* lane = partial.of_row(i) + j;
-      const Scalar bi = bj[i];
-      for (int k = a.begin(i); k < a.end(i); ++k) lane[static_cast<std::size_t>(a.inner[k]) * m] += a.value[k] * bi;
+    Scalar* cj = c.col(j).data();
+    for (index_t i = 0; i < c.rows(); ++i) {
+      Scalar sum = 0;
+      for (int k = a.begin(begin + i); k < a.end(begin + i); ++k) sum += a.value[k] * bj[a.inner[k]];
+      cj[i] += sum;
     }
   }
-  c += Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(partial.summed(), d, m);
 }
 
 /// S^T diag(c) S (d x d) for a CSR S: every unordered pair of non-zeros in a

@@ -43,8 +43,19 @@ dense_matrix<Scalar> scatter_rows(const Rows& rows, const dense_cref<Scalar>& x)
   } else {
     dense_matrix<Scalar> z = dense_matrix<Scalar>::Zero(rows.source_rows(), x.cols());
     const index_t* r = rows.data();
-    const index_t n = rows.target_rows();
-    for (index_t c = 0; c < x.cols(); ++c) {
+    const index_t n = rows.target_rows(), m = x.cols(), z_stride = z.rows(), x_stride = x.outerStride();
+    if (m == 2) {  // one pass over the row index for a GLM's two columns
+      const Scalar *x0 = x.data(), *x1 = x0 + x_stride;
+      Scalar *z0 = z.data(), *z1 = z0 + z_stride;
+      for (index_t i = 0; i < n; ++i) {
+        if constexpr (Rows::may_be_none)
+          if (r[i] == none) continue;
+        z0[r[i]] += x0[i];
+        z1[r[i]] += x1[i];
+      }
+      return z;
+    }
+    for (index_t c = 0; c < m; ++c) {
       const Scalar* xc = x.col(c).data();
       Scalar* zc = z.col(c).data();
       for (index_t i = 0; i < n; ++i) {
