@@ -116,6 +116,33 @@ TEST_CASE("the GLM gradient matches finite differences (MorpheusPy drops y from 
   }
 }
 
+TEST_CASE("the log-likelihood's closed forms equal the sum over rows", "[models]") {
+  // Binomial: sum y log p + (1 - y) log(1 - p); Gaussian with sample
+  // weights (the per-row path) against the same sum written out.
+  const star s(2000, 20, 3);
+  const auto t = s.normalized();
+  const MatrixXd m = t.materialize();
+  std::mt19937_64 rng(5);
+  VectorXd labels(m.rows()), w(m.rows()), y(m.rows());
+  for (index_t i = 0; i < m.rows(); ++i) {
+    labels[i] = unit(rng) < 1.0 / (1.0 + std::exp(-m.row(i).sum() / 4)) ? 1.0 : 0.0;
+    w[i] = 0.5 + unit(rng);
+    y[i] = m.row(i).sum() + unit(rng);
+  }
+  const auto logistic = amalur::logistic_regression().fit(t, labels);
+  const VectorXd p = logistic.predict(t);
+  double ll = 0;
+  for (index_t i = 0; i < p.size(); ++i) ll += labels[i] > 0 ? std::log(p[i]) : std::log(1 - p[i]);
+  CHECK(std::abs(logistic.log_likelihood - ll) < 1e-9 * std::abs(ll));
+  const auto weighted = amalur::linear_regression().fit(t, y, w);
+  const VectorXd mu = weighted.predict(t);
+  const double scale = weighted.deviance / w.sum();  // statsmodels' llf scale: RSS_w / sum w
+  double wll = 0;
+  for (index_t i = 0; i < mu.size(); ++i)
+    wll += -0.5 * (w[i] * (y[i] - mu[i]) * (y[i] - mu[i]) / scale + std::log(2 * M_PI * scale / w[i]));
+  CHECK(std::abs(weighted.log_likelihood - wll) < 1e-9 * std::abs(wll));
+}
+
 TEST_CASE("linear regression equals the closed form and statsmodels' log-likelihood", "[models]") {
   const star s(3000, 30, 4);
   const auto t = s.normalized();

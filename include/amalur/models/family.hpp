@@ -238,11 +238,16 @@ inline void mean_and_derivative(link_kind link, const dependent_cref<D>& eta, de
       mu = eta;
       d.setOnes();
       return;
-    case link_kind::logit:
-      mu.array() = (1.0 / (1.0 + (-e).exp())).max(eps).min(1.0 - eps);
-      d.array() = (-e.abs()).exp();
-      d.array() = (d.array() / ((1.0 + d.array()) * (1.0 + d.array()))).max(eps);
+    case link_kind::logit: {
+      // One exp per row: with u = exp(-eta), mu = 1 / (1 + u) and mu' =
+      // mu (u mu), exact in both tails (u mu = 1 - mu without cancellation);
+      // eta is held above -700 so u stays finite (mu is floored at eps there anyway).
+      d.array() = (-e.max(-700.0)).exp();  // u, until mu' replaces it
+      mu.array() = 1.0 / (1.0 + d.array());
+      d.array() = (mu.array() * (d.array() * mu.array())).max(eps);
+      mu.array() = mu.array().max(eps).min(1.0 - eps);
       return;
+    }
     case link_kind::log:
       mu.array() = e.exp().max(tiny);
       d = mu;
@@ -262,7 +267,7 @@ inline void mean(link_kind link, const dependent_cref<D>& eta, dependent_mref<D>
   const auto e = eta.array();
   switch (link) {
     case link_kind::identity: mu = eta; return;
-    case link_kind::logit: mu.array() = (1.0 / (1.0 + (-e).exp())).max(eps).min(1.0 - eps); return;
+    case link_kind::logit: mu.array() = (1.0 / (1.0 + (-e.max(-700.0)).exp())).max(eps).min(1.0 - eps); return;  // as mean_and_derivative
     case link_kind::log: mu.array() = e.exp().max(tiny); return;
     case link_kind::inverse: mu.array() = 1.0 / e; return;
   }

@@ -43,11 +43,6 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   out.rows = n;
   detail::stopwatch clock;
 
-  // Start as R does: from the family's initial means, not from b = 0.
-  detail::irls_workspace ws(n);
-  detail::initial_eta(family_, y, offset, ws.eta);
-  Eigen::VectorXd b = Eigen::VectorXd::Zero(q);
-  detail::irls_track track;
   // Gaussian with identity link: the working weights are the prior weights
   // and the working response is y - offset, whatever eta, so one weighted
   // least squares solve is the solution (without L1, `iterations` is then 1:
@@ -55,6 +50,12 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   // standard errors.
   const bool fixed_weights = family_.kind() == family_kind::gaussian && family_.link() == link_kind::identity;
   const bool exact_in_one_step = fixed_weights && l1_ == 0;
+  // Start as R does: from the family's initial means, not from b = 0 (with
+  // fixed weights no step reads eta before the first one writes it).
+  detail::irls_workspace ws(n);
+  if (!fixed_weights) detail::initial_eta(family_, y, offset, ws.eta);
+  Eigen::VectorXd b = Eigen::VectorXd::Zero(q);
+  detail::irls_track track;
   if (fixed_weights) {
     ws.v.col(0) = w;
     if (offset.size())
@@ -66,6 +67,9 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   detail::newton_system sys;
   Eigen::MatrixXd final_gram;  // X_a^T W X_a unscaled, when W does not depend on eta
   Eigen::VectorXd curvature;   // the last Newton system's diagonal, to scale the final gradient
+  // mu and mu' at eta: from the first step on, the deviance pass that accepted
+  // eta left them in ws.mu and v's second column.
+  bool have_slope = false;
   for (int it = 1; it <= max_iterations_; ++it) {
     if (!fixed_weights) {
       // Row blocks on the fit's threads: each block's rows are its own.
@@ -74,9 +78,11 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
         auto mu = ws.mu.segment(begin, len);
         auto v = ws.v.middleRows(begin, len);
         auto weight = v.col(0), response = v.col(1);  // mu' first, then z over it
-        detail::irls_state_into(family_, y.segment(begin, len), w.segment(begin, len), ws.eta.segment(begin, len),
-                                offset.size() ? vector_ref(offset.segment(begin, len)) : offset, mu, response, weight,
-                                response);
+        const auto eta = ws.eta.segment(begin, len);
+        if (!have_slope) detail::mean_and_derivative(family_.link(), eta, mu, response);
+        detail::irls_state_from_mean(family_, y.segment(begin, len), w.segment(begin, len), eta,
+                                     offset.size() ? vector_ref(offset.segment(begin, len)) : offset, mu, response,
+                                     weight, response);
         response.array() *= weight.array();
       });
     }
@@ -94,8 +100,10 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
     double dev_next = 0, obj_next = 0;
     auto evaluate = [&] {
       problem.linear_predictor(next, ws.eta_next);
-      obj_next = problem.deviance(ws.eta_next, ws.mu, dev_next) ? problem.objective(dev_next, next)
-                                                                : std::numeric_limits<double>::infinity();
+      // v is free once the system is built: its second column takes mu' for the next step.
+      const bool valid = fixed_weights ? problem.deviance(ws.eta_next, ws.mu, dev_next)
+                                       : problem.deviance(ws.eta_next, ws.mu, ws.v.col(1), dev_next);
+      obj_next = valid ? problem.objective(dev_next, next) : std::numeric_limits<double>::infinity();
     };
     evaluate();
     for (int half = 0; track.should_halve(half, obj_next); ++half) {
@@ -109,6 +117,7 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
     }
     b = next;
     ws.eta.swap(ws.eta_next);
+    have_slope = !fixed_weights;
     const bool converged = track.accept(dev_next, obj_next, it, exact_in_one_step, tolerance_, out);
     if (progress_ && !progress_({it, track.objective, clock.seconds()})) {
       out.message = "stopped by the progress callback";

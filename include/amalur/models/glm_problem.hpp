@@ -55,8 +55,9 @@ class glm_problem {
       detail::fail<dimension_error>("glm: offset has ", offset.size(), " entries but the design has ", n, " rows");
     for (index_t i = 0; i < n; ++i) spec.family().check_label(y[i], i);
     spec.family().check_not_degenerate(y, "y");
-    w_ = weights.size() ? Eigen::VectorXd(weights) : Eigen::VectorXd::Ones(n);
-    for (index_t i = 0; i < n; ++i)
+    unit_weights_ = weights.size() == 0;
+    w_ = unit_weights_ ? Eigen::VectorXd::Ones(n) : Eigen::VectorXd(weights);
+    for (index_t i = 0; i < weights.size(); ++i)
       if (!(w_[i] >= 0) || !std::isfinite(w_[i]))
         detail::fail<value_error>("glm: weight at row ", i, " must be finite and >= 0, got ", w_[i]);
     for (index_t i = 0; i < offset.size(); ++i)
@@ -75,6 +76,8 @@ class glm_problem {
   index_t size() const { return x_.cols() + (spec_.intercept() ? 1 : 0); }
   double total_weight() const { return total_; }
   const Eigen::VectorXd& weights() const { return w_; }
+  /// No sample weights were given (every weight is 1).
+  bool unit_weights() const { return unit_weights_; }
   const Eigen::VectorXd& offset() const { return offset_; }
   const vector_ref& labels() const { return y_; }
   const Design& design() const { return x_; }
@@ -104,12 +107,26 @@ class glm_problem {
   /// on the design's threads, the blocks' sums added in order: the same
   /// bits for every thread count.
   bool deviance(const Eigen::VectorXd& eta, Eigen::VectorXd& mu, double& dev) const {
+    return deviance_blocks(eta, mu, nullptr, dev);
+  }
+  /// The same, also leaving mu' at eta in `slope` (n): IRLS's next working
+  /// state then needs no pass of its own for mu and mu'.
+  bool deviance(const Eigen::VectorXd& eta, Eigen::VectorXd& mu, Eigen::Ref<Eigen::VectorXd> slope, double& dev) const {
+    return deviance_blocks(eta, mu, &slope, dev);
+  }
+
+ private:
+  bool deviance_blocks(const Eigen::VectorXd& eta, Eigen::VectorXd& mu, Eigen::Ref<Eigen::VectorXd>* slope,
+                       double& dev) const {
     const auto blocks = parallel_row_blocks<std::pair<bool, double>>(eta.size(), threads_, [&](index_t begin, index_t end) {
       const index_t len = end - begin;
       auto mu_k = mu.segment(begin, len);
       double dev_k = 0;
-      const bool valid = detail::deviance_at(spec_.family(), y_.segment(begin, len), w_.segment(begin, len),
-                                             eta.segment(begin, len), mu_k, dev_k);
+      const bool valid =
+          slope ? detail::deviance_and_slope_at(spec_.family(), y_.segment(begin, len), w_.segment(begin, len),
+                                                eta.segment(begin, len), mu_k, slope->segment(begin, len), dev_k)
+                : detail::deviance_at(spec_.family(), y_.segment(begin, len), w_.segment(begin, len),
+                                      eta.segment(begin, len), mu_k, dev_k);
       return std::make_pair(valid, dev_k);
     });
     dev = 0;
@@ -119,6 +136,8 @@ class glm_problem {
     }
     return std::isfinite(dev);
   }
+
+ public:
   /// The threads the fit's row passes run on: the design's (its context's for a normalized matrix).
   int threads() const { return threads_; }
   double objective(double dev, const Eigen::VectorXd& b) const {
@@ -159,6 +178,7 @@ class glm_problem {
   Eigen::VectorXd w_;
   Eigen::VectorXd offset_;  // a copy: callers may pass a temporary
   double total_ = 0;
+  bool unit_weights_ = true;
   int threads_ = 1;
 };
 

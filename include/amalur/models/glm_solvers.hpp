@@ -23,6 +23,21 @@ struct working_state {
   Eigen::VectorXd mu, weight, response;
 };
 
+/// The working weights and response from mu and mu' at eta (computed by
+/// the caller, as the deviance pass of the last step does).
+template <class D = void>
+inline void irls_state_from_mean(const family& f, const dependent_cref<D>& y, const dependent_cref<D>& w,
+                                 const dependent_cref<D>& eta, const dependent_cref<D>& offset,
+                                 const dependent_cref<D>& mu, const dependent_cref<D>& d, dependent_mref<D> weight,
+                                 dependent_mref<D> response) {
+  const auto m = mu.array(), dd = d.array();
+  with_variance(f.kind(), m, [&](const auto& v) { weight.array() = w.array() * dd * dd / v; });
+  if (offset.size())
+    response.array() = (eta.array() - offset.array()) + (y.array() - m) / dd;
+  else
+    response.array() = eta.array() + (y.array() - m) / dd;
+}
+
 /// mu, the working weights W = w mu'^2 / V(mu) and the working response
 /// z = eta - offset + (y - mu) / mu' at eta, into the caller's vectors
 /// (`d` is scratch for mu', and may be `response` itself: each row reads its
@@ -34,12 +49,7 @@ inline void irls_state_into(const family& f, const dependent_cref<D>& y, const d
                             const dependent_cref<D>& offset, dependent_mref<D> mu, dependent_mref<D> d,
                             dependent_mref<D> weight, dependent_mref<D> response) {
   mean_and_derivative(f.link(), eta, mu, d);
-  const auto m = mu.array(), dd = d.array();
-  with_variance(f.kind(), m, [&](const auto& v) { weight.array() = w.array() * dd * dd / v; });
-  if (offset.size())
-    response.array() = (eta.array() - offset.array()) + (y.array() - m) / dd;
-  else
-    response.array() = eta.array() + (y.array() - m) / dd;
+  irls_state_from_mean<D>(f, y, w, eta, offset, mu, d, weight, response);
 }
 // A template on a dependent vector type, so that its Eigen expressions are
 // compiled only where it is used, not in every file that includes it.

@@ -22,6 +22,17 @@ inline bool deviance_at(const family& f, const dependent_cref<D>& y, const depen
   dev = weighted_deviance(f.kind(), y, w, mu);
   return std::isfinite(dev);
 }
+/// The same, also leaving mu' at eta in `d` (what the next IRLS step's
+/// working state needs when eta is accepted: no second pass for mu and mu').
+template <class D = void>
+inline bool deviance_and_slope_at(const family& f, const dependent_cref<D>& y, const dependent_cref<D>& w,
+                                  const dependent_cref<D>& eta, dependent_mref<D> mu, dependent_mref<D> d, double& dev) {
+  dev = 0;
+  if (!all_valid_eta(f, eta)) return false;
+  mean_and_derivative(f.link(), eta, mu, d);
+  dev = weighted_deviance(f.kind(), y, w, mu);
+  return std::isfinite(dev);
+}
 // A template on a dependent vector type, so that its Eigen expressions are
 // compiled only where it is used, not in every file that includes it.
 template <class D = void>
@@ -159,12 +170,22 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
   }
   double llf_scale = 1;
   set_dispersion(f, sums, n, q, dev, total, out, llf_scale);
-  const auto block_ll = parallel_row_blocks<double>(n, threads, [&](index_t begin, index_t end) {
-    const index_t len = end - begin;
-    return log_likelihood_at(f, y.segment(begin, len), w.segment(begin, len), mu.segment(begin, len), llf_scale);
-  });
-  out.log_likelihood = 0;
-  for (const double ll : block_ll) out.log_likelihood += ll;
+  // Closed forms where the deviance already holds the row sums: binomial
+  // labels are 0 or 1, so each row's w log p is minus half its deviance; a
+  // Gaussian with unit weights has the RSS and n. Otherwise one pass.
+  constexpr double two_pi = 6.283185307179586;
+  if (f.kind() == family_kind::binomial) {
+    out.log_likelihood = -0.5 * dev;
+  } else if (f.kind() == family_kind::gaussian && problem.unit_weights()) {
+    out.log_likelihood = -0.5 * (dev / llf_scale + static_cast<double>(n) * std::log(two_pi * llf_scale));
+  } else {
+    const auto block_ll = parallel_row_blocks<double>(n, threads, [&](index_t begin, index_t end) {
+      const index_t len = end - begin;
+      return log_likelihood_at(f, y.segment(begin, len), w.segment(begin, len), mu.segment(begin, len), llf_scale);
+    });
+    out.log_likelihood = 0;
+    for (const double ll : block_ll) out.log_likelihood += ll;
+  }
 
   const Eigen::MatrixXd xv = transpose_times_ref(x, v);
   Eigen::VectorXd grad(q);
