@@ -165,8 +165,8 @@ TEST_CASE("CSV: the word-at-a-time integer parse agrees with parse_integer on ev
 TEST_CASE("CSV: read in pieces on several threads, the table is the one a single read gives", "[csv][threads]") {
   // Random tables whose columns change kind late (integer, then real or
   // text), take values past 2^53 in one stretch only, "-0", missing fields,
-  // blank lines, CRLF and non-ASCII text; each read with pieces of 64 bytes
-  // on 1, 2 and 3 threads against the single read.
+  // blank lines, CRLF and non-ASCII text; each read in 2, 3 and 7 pieces
+  // of at least 64 bytes (one per thread) against the single read.
   std::mt19937 rng(11);
   for (int trial = 0; trial < 40; ++trial) {
     std::string text = trial % 2 ? "\xEF\xBB\xBFid,n,late_real,late_text,big,word\n" : "id,n,late_real,late_text,big,word\n";
@@ -185,7 +185,7 @@ TEST_CASE("CSV: read in pieces on several threads, the table is the one a single
       text += "," + std::string(words[rng() % 5]) + (trial % 3 ? "\n" : "\r\n");
     }
     const io::table one = io::parse_csv_view(text, "t", "", 1);
-    for (int threads : {2, 3}) {
+    for (int threads : {2, 3, 7}) {
       const io::table many = io::parse_csv_view(text, "t", "", threads, 64);
       REQUIRE(many.rows == one.rows);
       CHECK(many.lines == one.lines);

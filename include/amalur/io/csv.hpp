@@ -657,9 +657,12 @@ class record_reader {
 /// The records from the splitter's position to its end as a table's
 /// columns, rows and lines. `least` (one per column, or empty) is the kind
 /// each column starts from; `text` bounds the bytes the integer parse may
-/// read; `lines_read`, when given, receives the physical lines read.
+/// read; `lines_read`, when given, receives the physical lines read;
+/// `reserve_bytes` (0: the records' own) is the text the columns reserve
+/// rows for, so the first of several pieces can take the others' rows.
 inline table read_records(csv_splitter& split, const std::vector<std::string>& header, std::string_view text,
-                          const std::vector<column_kind>& least, std::int64_t* lines_read = nullptr) {
+                          const std::vector<column_kind>& least, std::int64_t* lines_read = nullptr,
+                          std::size_t reserve_bytes = 0) {
   table t;
   record_reader records(split, header);
   const std::size_t data_at = split.position();
@@ -683,7 +686,8 @@ inline table read_records(csv_splitter& split, const std::vector<std::string>& h
     if (!t.lines.empty()) t.lines.push_back(line);
     if (++rows == sample && split.position() > data_at) {
       const double per_row = static_cast<double>(split.position() - data_at) / sample;
-      const auto expected = static_cast<std::size_t>(static_cast<double>(split.end() - data_at) / per_row * 1.05) + sample;
+      const std::size_t bytes = reserve_bytes > 0 ? reserve_bytes : split.end() - data_at;
+      const auto expected = static_cast<std::size_t>(static_cast<double>(bytes) / per_row * 1.05) + sample;
       for (auto& c : columns) c.reserve(expected);
     }
   }
@@ -718,7 +722,8 @@ inline std::vector<std::size_t> piece_starts(std::string_view text, std::size_t 
                                              std::size_t least_bytes) {
   std::vector<std::size_t> starts{data_at};
   const std::size_t bytes = text.size() - data_at;
-  const std::size_t count = std::min<std::size_t>(4 * static_cast<std::size_t>(std::max(threads, 1)), bytes / std::max<std::size_t>(least_bytes, 1));
+  // One piece per thread: the first piece's columns become the table's, so only the others are copied.
+  const std::size_t count = std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), bytes / std::max<std::size_t>(least_bytes, 1));
   if (threads <= 1 || count <= 1 || std::memchr(text.data() + data_at, '"', bytes)) return starts;
   for (std::size_t k = 1; k < count; ++k) {
     const std::size_t cut = std::max(starts.back(), data_at + bytes / count * k);
@@ -783,19 +788,26 @@ inline table join_pieces(std::vector<table>& pieces, const std::vector<std::int6
     next_line = first + p.rows;
     t.rows += p.rows;
   }
-  // Columns in parallel, each appending the pieces in order.
+  // Columns in parallel: the first piece's column, which reserved room for
+  // every row, takes the others' rows in order (its own are not copied).
   parallel_tasks(static_cast<index_t>(t.columns.size()), threads, [&](index_t k) {
     const auto j = static_cast<std::size_t>(k);
     column& c = t.columns[j];
-    c.name = pieces.front().columns[j].name;
+    std::size_t level_bound = 0;
+    for (const auto& p : pieces) level_bound += p.columns[j].levels.size();
+    const std::string name = pieces.front().columns[j].name;
+    if (pieces.front().rows > 0) c = std::move(pieces.front().columns[j]);
+    c.name = name;
     c.kind = kinds[j];
     const auto rows = static_cast<std::size_t>(t.rows);
     c.missing.reserve(rows);
     if (c.kind == column_kind::text) c.codes.reserve(rows);
     else c.values.reserve(rows);
+    c.levels.reserve(level_bound);  // no reallocation: `levels` keeps views into these strings
     text_dictionary levels;
-    for (auto& p : pieces)
-      if (p.rows > 0) append_column(c, p.columns[j], levels);
+    for (const std::string& level : c.levels) levels.intern(level);
+    for (std::size_t p = 1; p < pieces.size(); ++p)
+      if (pieces[p].rows > 0) append_column(c, pieces[p].columns[j], levels);
   });
   return t;
 }
@@ -839,7 +851,7 @@ inline table parse_csv_view(std::string_view text, const std::string& name = "ta
   const auto read_piece = [&](std::size_t k, const std::vector<column_kind>& least) {
     const std::size_t end = k + 1 < count ? starts[k + 1] : text.size();
     detail::csv_splitter piece(text.substr(0, end), where, starts[k]);
-    pieces[k] = detail::read_records(piece, header, text, least, &lines[k + 1]);
+    pieces[k] = detail::read_records(piece, header, text, least, &lines[k + 1], k == 0 ? text.size() - starts[0] : 0);
   };
   parallel_tasks(static_cast<index_t>(count), workers, [&](index_t k) {
     try {
