@@ -111,6 +111,20 @@ void parallel_tasks(index_t count, int threads, Task&& task) {
                     const_cast<void*>(static_cast<const void*>(&task)));
 }
 
+/// parallel_tasks over tasks of the given work (see threads_worth), started
+/// largest first so that a few large tasks do not end on one thread after
+/// the small ones. Each task writes its own output: the order changes no bits.
+template <class Task>
+void parallel_tasks_by_work(const std::vector<double>& work, int threads, Task&& task) {
+  std::vector<index_t> order(work.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = static_cast<index_t>(k);
+  std::stable_sort(order.begin(), order.end(), [&](index_t a, index_t b) {
+    return work[static_cast<std::size_t>(a)] > work[static_cast<std::size_t>(b)];
+  });
+  parallel_tasks(static_cast<index_t>(order.size()), threads_worth(work, threads),
+                 [&](index_t k) { task(order[static_cast<std::size_t>(k)]); });
+}
+
 /// Runs body(begin, end) over [0, n) in fixed blocks of kTaskRows, in parallel:
 /// for kernels whose blocks write disjoint outputs.
 template <class Body>

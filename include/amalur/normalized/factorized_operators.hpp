@@ -161,7 +161,7 @@ void add_transpose_multiply(const T& t, const dense_cref<typename T::Scalar>& x,
         work[static_cast<std::size_t>(g)] += static_cast<double>(t.rows()) * static_cast<double>(x.cols());
     });
   }
-  parallel_tasks(count, threads_worth(work, detail::threads_of(t)), [&](index_t g) {
+  parallel_tasks_by_work(work, detail::threads_of(t), [&](index_t g) {
     const auto& members = groups.members[static_cast<std::size_t>(g)];
     auto& mine = own[static_cast<std::size_t>(g)];
     mine = dense_matrix<Scalar>::Zero(out.rows(), out.cols());
@@ -352,7 +352,7 @@ void add_crossprod(const T& t, const typename T::Scalar* w, dense_mref<typename 
   // Each group's weights on its source rows: none (unit), w's own entries (a block indicator), or gathered.
   std::vector<dense_vector<Scalar>> weights(static_cast<std::size_t>(count));
   std::vector<const Scalar*> weights_at(static_cast<std::size_t>(count), nullptr);
-  parallel_tasks(count, threads_worth(weights_work, threads), [&](index_t g) {
+  parallel_tasks_by_work(weights_work, threads, [&](index_t g) {
     const auto k = static_cast<std::size_t>(g);
     detail::visit_part(t, groups.members[k].front(), [&](const auto&, const auto& r, const part_layout&) {
       if constexpr (std::decay_t<decltype(r)>::is_block) {
@@ -367,7 +367,7 @@ void add_crossprod(const T& t, const typename T::Scalar* w, dense_mref<typename 
     return weights_at[static_cast<std::size_t>(groups.group_of[static_cast<std::size_t>(part)])];
   };
   std::vector<std::vector<detail::cross_entry<Scalar>>> results(tasks.size());
-  parallel_tasks(static_cast<index_t>(tasks.size()), threads_worth(task_work, threads), [&](index_t k) {
+  parallel_tasks_by_work(task_work, threads, [&](index_t k) {
     const task tk = tasks[static_cast<std::size_t>(k)];
     auto& result = results[static_cast<std::size_t>(k)];
     if (tk.between_groups) {
