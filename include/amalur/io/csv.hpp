@@ -480,7 +480,6 @@ struct column_builder {
   /// The text being read: a field with 8 bytes readable from its start
   /// inside it is parsed by parse_short_integer.
   std::uintptr_t readable_begin = 0, readable_end = 0;
-  static constexpr std::int64_t exact_limit = std::int64_t(1) << 53;
 
   void reserve(std::size_t rows) {
     expected_rows = rows;
@@ -492,7 +491,7 @@ struct column_builder {
   /// and in `integers` too from the first that is not.
   void add_integer(std::int64_t v) {
     values.push_back(static_cast<double>(v));
-    if (!integers.empty() || v > exact_limit || v < -exact_limit) {
+    if (!integers.empty() || !column::exact_as_double(v)) {
       if (integers.empty())
         for (std::size_t r = 0; r + 1 < values.size(); ++r) integers.push_back(static_cast<std::int64_t>(values[r]));
       integers.push_back(v);
@@ -724,7 +723,7 @@ inline std::vector<std::size_t> piece_starts(std::string_view text, std::size_t 
   const std::size_t bytes = text.size() - data_at;
   // One piece per thread: the first piece's columns become the table's, so only the others are copied.
   const std::size_t count = std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), bytes / std::max<std::size_t>(least_bytes, 1));
-  if (threads <= 1 || count <= 1 || std::memchr(text.data() + data_at, '"', bytes)) return starts;
+  if (count <= 1 || std::memchr(text.data() + data_at, '"', bytes)) return starts;
   for (std::size_t k = 1; k < count; ++k) {
     const std::size_t cut = std::max(starts.back(), data_at + bytes / count * k);
     const void* lf = std::memchr(text.data() + cut, '\n', text.size() - cut);

@@ -46,11 +46,15 @@ struct column {
     return integers.empty() ? static_cast<std::int64_t>(values[static_cast<std::size_t>(row)])
                             : integers[static_cast<std::size_t>(row)];
   }
-  /// Drops `integers` where every value is exact as a double (|v| <= 2^53).
-  void drop_exact_integers() {
+  /// Whether an integer is exact as a double (|v| <= 2^53).
+  static constexpr bool exact_as_double(std::int64_t v) {
     constexpr std::int64_t exact = std::int64_t(1) << 53;
+    return v <= exact && v >= -exact;
+  }
+  /// Drops `integers` where every value is exact as a double.
+  void drop_exact_integers() {
     for (const std::int64_t v : integers)
-      if (v > exact || v < -exact) return;
+      if (!exact_as_double(v)) return;
     std::vector<std::int64_t>().swap(integers);
   }
   /// The field as text (numbers as they would print), for keys and level names.

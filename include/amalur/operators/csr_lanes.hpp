@@ -51,35 +51,26 @@ class lane_partials {
   std::vector<Scalar> data_;
 };
 
-/// c (d x m) += S^T B for a CSR S (n x d) and a dense B (n x m). A few
-/// columns of B (a GLM's [W, W z]) share one pass over S; each entry of c
-/// adds its terms in row order either way.
-/// Columns [first, first + Count) of B in one pass over S.
+/// Columns [first, first + Count) of B in one pass over S, into the lanes of S^T B.
 template <int Count, class Scalar>
 void csr_transpose_pass(const csr_arrays<Scalar>& a, index_t rows, const dense_cref<Scalar>& b, index_t first,
                         lane_partials<Scalar>& partial) {
   const auto m = static_cast<std::size_t>(b.cols());
-  if constexpr (Count == 1) {
-    const Scalar* b0 = b.col(first).data();
-    for (index_t i = 0; i < rows; ++i) {
-      Scalar* lane = partial.of_row(i) + first;
-      const Scalar bi = b0[i];
-      for (int k = a.begin(i); k < a.end(i); ++k) lane[static_cast<std::size_t>(a.inner[k]) * m] += a.value[k] * bi;
-    }
-  } else {
-    const Scalar* bj[Count];
-    for (int j = 0; j < Count; ++j) bj[j] = b.col(first + j).data();
-    for (index_t i = 0; i < rows; ++i) {
-      Scalar* lane = partial.of_row(i) + first;
-      Scalar bi[Count];
-      for (int j = 0; j < Count; ++j) bi[j] = bj[j][i];
-      for (int k = a.begin(i); k < a.end(i); ++k) {
-        Scalar* entry = lane + static_cast<std::size_t>(a.inner[k]) * m;
-        for (int j = 0; j < Count; ++j) entry[j] += a.value[k] * bi[j];
-      }
+  const Scalar* bj[Count];
+  for (int j = 0; j < Count; ++j) bj[j] = b.col(first + j).data();
+  for (index_t i = 0; i < rows; ++i) {
+    Scalar* lane = partial.of_row(i) + first;
+    Scalar bi[Count];
+    for (int j = 0; j < Count; ++j) bi[j] = bj[j][i];
+    for (int k = a.begin(i); k < a.end(i); ++k) {
+      Scalar* entry = lane + static_cast<std::size_t>(a.inner[k]) * m;
+      for (int j = 0; j < Count; ++j) entry[j] += a.value[k] * bi[j];
     }
   }
 }
+/// c (d x m) += S^T B for a CSR S (n x d) and a dense B (n x m). Two
+/// columns of B (a GLM's [W, W z]) share one pass over S; each entry of c
+/// adds its terms in row order either way.
 template <class Scalar>
 void csr_transpose_times(const csr_matrix<Scalar>& s, const dense_cref<Scalar>& b, dense_mref<Scalar> c) {
   const index_t d = s.cols(), m = b.cols();
