@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 /// A fresh directory for one test, unique to this process.
 inline fs::path scratch(const std::string& group, const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / ("amalur-" + group + "-" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);  // empty: a process with a reused pid must not find an earlier run's files
   fs::create_directories(dir);
   return dir;
 }
