@@ -4,7 +4,10 @@
 
 #include <sstream>
 #include <stdexcept>
+#include <initializer_list>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace amalur {
@@ -37,16 +40,65 @@ class metadata_error : public error {
 };
 
 namespace detail {
+/// A number as an ostream with default settings writes it (one
+/// non-template function for every message).
+inline std::string number_text(long double v) {
+  std::ostringstream out;
+  out << static_cast<double>(v);
+  return out.str();
+}
+
+/// One piece of an error message, turned into text where the call is made:
+/// messages then share one joining function instead of instantiating an
+/// ostream chain per argument list (a large part of every file's compile time).
+class message_piece {
+ public:
+  message_piece(const char* text) : text_(text ? text : "") {}
+  message_piece(std::string text) : text_(std::move(text)) {}
+  message_piece(std::string_view text) : text_(text) {}
+  message_piece(char c) : text_(1, c) {}
+  message_piece(bool b) : text_(b ? "1" : "0") {}
+  template <class Number, std::enable_if_t<std::is_arithmetic_v<Number>, int> = 0>
+  message_piece(Number v) {
+    if constexpr (std::is_floating_point_v<Number>)
+      text_ = number_text(v);
+    else if constexpr (std::is_signed_v<Number>)
+      text_ = std::to_string(static_cast<long long>(v));
+    else
+      text_ = std::to_string(static_cast<unsigned long long>(v));
+  }
+  /// Anything else with an operator<< (an enum's name, an estimate).
+  template <class Other, std::enable_if_t<!std::is_arithmetic_v<Other> && !std::is_convertible_v<const Other&, std::string_view>, int> = 0>
+  message_piece(const Other& v) {
+    std::ostringstream out;
+    out << v;
+    text_ = out.str();
+  }
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+inline std::string joined(std::initializer_list<message_piece> pieces) {
+  std::string out;
+  for (const auto& p : pieces) out += p.text();
+  return out;
+}
+
 template <class... Parts>
 std::string message(Parts&&... parts) {
-  std::ostringstream out;
-  (out << ... << std::forward<Parts>(parts));
-  return out.str();
+  return joined({message_piece(std::forward<Parts>(parts))...});
+}
+
+template <class Error>
+[[noreturn]] void throw_error(std::string what) {
+  throw Error(std::move(what));
 }
 
 template <class Error, class... Parts>
 [[noreturn]] void fail(Parts&&... parts) {
-  throw Error(message(std::forward<Parts>(parts)...));
+  throw_error<Error>(joined({message_piece(std::forward<Parts>(parts))...}));
 }
 }  // namespace detail
 

@@ -111,16 +111,26 @@ void parallel_tasks(index_t count, int threads, Task&& task) {
                     const_cast<void*>(static_cast<const void*>(&task)));
 }
 
+namespace detail {
+/// Task numbers by decreasing work, ties in task order (outside the
+/// templates: one sort per program, not one per task type).
+inline std::vector<index_t> largest_first(const std::vector<double>& work) {
+  std::vector<index_t> order(work.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = static_cast<index_t>(k);
+  std::sort(order.begin(), order.end(), [&](index_t a, index_t b) {
+    const double wa = work[static_cast<std::size_t>(a)], wb = work[static_cast<std::size_t>(b)];
+    return wa > wb || (!(wb > wa) && a < b);
+  });
+  return order;
+}
+}  // namespace detail
+
 /// parallel_tasks over tasks of the given work (see threads_worth), started
 /// largest first so that a few large tasks do not end on one thread after
 /// the small ones. Each task writes its own output: the order changes no bits.
 template <class Task>
 void parallel_tasks_by_work(const std::vector<double>& work, int threads, Task&& task) {
-  std::vector<index_t> order(work.size());
-  for (std::size_t k = 0; k < order.size(); ++k) order[k] = static_cast<index_t>(k);
-  std::stable_sort(order.begin(), order.end(), [&](index_t a, index_t b) {
-    return work[static_cast<std::size_t>(a)] > work[static_cast<std::size_t>(b)];
-  });
+  const std::vector<index_t> order = detail::largest_first(work);
   parallel_tasks(static_cast<index_t>(order.size()), threads_worth(work, threads),
                  [&](index_t k) { task(order[static_cast<std::size_t>(k)]); });
 }

@@ -177,11 +177,12 @@ inline part_plan plan_parts(const std::vector<source_shape>& sources, const prec
           target->columns.push_back({j, s.col_of[j]});
     }
   }
-  for (auto& p : own)
-    if (!p.columns.empty()) plan.parts.push_back(std::move(p));
-  for (auto& p : overridden) plan.parts.push_back(std::move(p));
-  std::stable_sort(plan.parts.begin(), plan.parts.end(),
-                   [](const part_layout& a, const part_layout& b) { return a.source_index < b.source_index; });
+  // By source, each source's own part before the parts that precedence cut from it, in the order made.
+  for (std::size_t k = 0; k < sources.size(); ++k) {
+    if (!own[k].columns.empty()) plan.parts.push_back(std::move(own[k]));
+    for (auto& p : overridden)
+      if (p.source_index == static_cast<index_t>(k)) plan.parts.push_back(std::move(p));
+  }
   for (auto& p : plan.parts) detail::finish_layout(p);
   return plan;
 }
