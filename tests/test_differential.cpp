@@ -190,10 +190,11 @@ TEST_CASE("between two groups of parts, co-occurrence and the scatter give the o
   const dense_matrix<double> sparse_a_dense = random_matrix<double>(rng, rows_a, 4).unaryExpr([](double v) { return v > 0.3 ? v : 0.0; });
   const dense_matrix<double> sparse_b_dense = random_matrix<double>(rng, rows_b, 5).unaryExpr([](double v) { return v < -0.2 ? v : 0.0; });
   const amalur::csr_matrix<double> sparse_a = sparse_a_dense.sparseView(), sparse_b = sparse_b_dense.sparseView();
-  std::vector<index_t> of_a(n), of_b(n);
+  std::vector<amalur::row_index> of_a(n), of_b(n);
   for (index_t i = 0; i < n; ++i) {
-    of_a[static_cast<std::size_t>(i)] = static_cast<index_t>(rng() % rows_a);
-    of_b[static_cast<std::size_t>(i)] = rng() % 4 == 0 ? amalur::none : static_cast<index_t>(rng() % rows_b);
+    of_a[static_cast<std::size_t>(i)] = static_cast<amalur::row_index>(rng() % rows_a);
+    of_b[static_cast<std::size_t>(i)] =
+        rng() % 4 == 0 ? amalur::row_index(amalur::none) : static_cast<amalur::row_index>(rng() % rows_b);
   }
   const amalur::indexed_rows ra(of_a.data(), rows_a, n), rb(of_b.data(), rows_b, n);
   const dense_vector<double> w = random_matrix<double>(rng, n, 1);

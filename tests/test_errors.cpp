@@ -38,6 +38,12 @@ TEST_CASE("indicators reject out-of-range and missing rows", "[errors]") {
                        amalur::index_error, Contains("target row 1 takes source row 5"));
   CHECK_THROWS_MATCHES(amalur::source(d, amalur::offset_rows(1, 2), amalur::columns({0, 1})), amalur::index_error,
                        Contains("ends past the 2 target rows"));
+  // Explicit indicators store 32-bit rows: an index past that is refused, never wrapped.
+  const index_t past = index_t{1} << 31;
+  CHECK_THROWS_MATCHES(amalur::gather_rows({0, past}), amalur::index_error,
+                       Contains("gather_rows: target row 1 takes source row 2147483648, past what"));
+  CHECK_THROWS_MATCHES(amalur::partial_rows(std::vector<index_t>{none, -past - 1}), amalur::index_error,
+                       Contains("partial_rows: target row 1 takes source row -2147483649"));
   CHECK_THROWS_AS(amalur::source(d, amalur::offset_rows(-1, 4), amalur::columns({0, 1})), amalur::index_error);
 }
 

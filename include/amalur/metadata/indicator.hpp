@@ -11,6 +11,8 @@
 // An indicator is bound to its source (which fixes n_k) when a source is
 // built; binding validates every index.
 
+#include <initializer_list>
+#include <limits>
 #include <memory>
 #include <string>
 #include <variant>
@@ -27,14 +29,17 @@ namespace detail {
 /// Shared part of the two kinds that hold an explicit row_of vector.
 class explicit_rows {
  public:
-  explicit explicit_rows(std::vector<index_t> row_of)
-      : row_of_(std::make_shared<const std::vector<index_t>>(std::move(row_of))) {}
+  explicit explicit_rows(std::vector<row_index> row_of)
+      : row_of_(std::make_shared<const std::vector<row_index>>(std::move(row_of))) {}
 
   index_t target_rows() const { return static_cast<index_t>(row_of_->size()); }
   index_t source_rows() const { return source_rows_; }
   index_t source_row(index_t i) const { return (*row_of_)[static_cast<std::size_t>(i)]; }
-  const index_t* data() const { return row_of_->data(); }
-  const std::vector<index_t>& row_of() const { return *row_of_; }
+  const row_index* data() const { return row_of_->data(); }
+  /// The source row of every target row (none where it takes none), as stored.
+  const std::vector<row_index>& indices() const { return *row_of_; }
+  /// The same as amalur's index type (a copy).
+  std::vector<index_t> row_of() const { return {row_of_->begin(), row_of_->end()}; }
 
  protected:
   void check(index_t source_rows, bool allow_none, const char* kind) {
@@ -50,11 +55,23 @@ class explicit_rows {
     }
     source_rows_ = source_rows;
   }
+  /// row_of in the stored type; an index past it is an error, not a wrap-around.
+  static std::vector<row_index> narrowed(const std::vector<index_t>& row_of, const char* kind) {
+    std::vector<row_index> out(row_of.size());
+    for (std::size_t i = 0; i < row_of.size(); ++i) {
+      const index_t r = row_of[i];
+      if (r < std::numeric_limits<row_index>::min() || r > std::numeric_limits<row_index>::max())
+        fail<index_error>(kind, ": target row ", i, " takes source row ", r,
+                          ", past what an explicit indicator holds (sources behind one have under 2^31 rows)");
+      out[i] = static_cast<row_index>(r);
+    }
+    return out;
+  }
 
  private:
   // Shared and immutable: copies of a normalized matrix (e.g. after an
   // element-wise op) keep pointing at the same index vector.
-  std::shared_ptr<const std::vector<index_t>> row_of_;
+  std::shared_ptr<const std::vector<row_index>> row_of_;
   index_t source_rows_ = 0;
 };
 }  // namespace detail
@@ -116,7 +133,10 @@ class gather_rows : public detail::explicit_rows {
   static constexpr bool is_block = false;
   static constexpr bool may_be_none = false;
 
-  explicit gather_rows(std::vector<index_t> row_of) : explicit_rows(std::move(row_of)) {}
+  explicit gather_rows(const std::vector<index_t>& row_of) : explicit_rows(narrowed(row_of, "gather_rows")) {}
+  explicit gather_rows(std::initializer_list<index_t> row_of) : gather_rows(std::vector<index_t>(row_of)) {}
+  /// Takes the indices as they are stored, without a copy.
+  explicit gather_rows(std::vector<row_index> row_of) : explicit_rows(std::move(row_of)) {}
   void bind(index_t source_rows) { check(source_rows, false, "gather_rows"); }
 };
 
@@ -127,7 +147,10 @@ class partial_rows : public detail::explicit_rows {
   static constexpr bool is_block = false;
   static constexpr bool may_be_none = true;
 
-  explicit partial_rows(std::vector<index_t> row_of) : explicit_rows(std::move(row_of)) {}
+  explicit partial_rows(const std::vector<index_t>& row_of) : explicit_rows(narrowed(row_of, "partial_rows")) {}
+  explicit partial_rows(std::initializer_list<index_t> row_of) : partial_rows(std::vector<index_t>(row_of)) {}
+  /// Takes the indices as they are stored, without a copy.
+  explicit partial_rows(std::vector<row_index> row_of) : explicit_rows(std::move(row_of)) {}
   void bind(index_t source_rows) { check(source_rows, true, "partial_rows"); }
 };
 
@@ -137,7 +160,7 @@ inline bool same_rows(const offset_rows& a, const offset_rows& b) {
   return a.offset() == b.offset() && a.target_rows() == b.target_rows() && a.source_rows() == b.source_rows();
 }
 inline bool same_rows(const detail::explicit_rows& a, const detail::explicit_rows& b) {
-  return a.source_rows() == b.source_rows() && (a.data() == b.data() || a.row_of() == b.row_of());
+  return a.source_rows() == b.source_rows() && (a.data() == b.data() || a.indices() == b.indices());
 }
 
 /// What the kernels see of an indicator: two kinds instead of four, so each
@@ -149,15 +172,15 @@ class indexed_rows {
  public:
   static constexpr bool is_block = false;
   static constexpr bool may_be_none = true;
-  indexed_rows(const index_t* row_of, index_t source_rows, index_t target_rows)
+  indexed_rows(const row_index* row_of, index_t source_rows, index_t target_rows)
       : row_of_(row_of), source_rows_(source_rows), target_rows_(target_rows) {}
   index_t target_rows() const { return target_rows_; }
   index_t source_rows() const { return source_rows_; }
   index_t source_row(index_t i) const { return row_of_[i]; }
-  const index_t* data() const { return row_of_; }
+  const row_index* data() const { return row_of_; }
 
  private:
-  const index_t* row_of_;
+  const row_index* row_of_;
   index_t source_rows_, target_rows_;
 };
 

@@ -99,30 +99,47 @@ void add_per_part(const T& t, dense_mref<typename T::Scalar> out, Contribute&& c
 }
 }  // namespace detail
 
-/// out (n x m) += T X: first S_k (M_k^T X) of every part whose rows are gathered
-/// (or sparse), in parallel over parts; then T's rows in fixed blocks, each
-/// adding every part's rows in part order.
+/// out (n x m) += T X. Parts whose rows are gathered are summed per indicator
+/// first, Y_g = sum over the group of S_k (M_k^T X) on its source rows (in
+/// parallel over groups), so each indicator is gathered once for all its
+/// parts; then T's rows in fixed blocks, each adding every group's gathered
+/// rows and every block part's own rows, in part order.
 template <class T>
 void add_multiply(const T& t, const dense_cref<typename T::Scalar>& x, dense_mref<typename T::Scalar> out) {
   using Scalar = typename T::Scalar;
-  const index_t parts = detail::part_count(t);
-  const int threads = detail::threads_of(t);
-  std::vector<dense_matrix<Scalar>> mapped(static_cast<std::size_t>(parts)), y(static_cast<std::size_t>(parts));
-  parallel_tasks(parts, detail::part_threads(t, static_cast<double>(x.cols())), [&](index_t k) {
-    detail::visit_part(t, k, [&](const auto& s, const auto& r, const part_layout& p) {
-      auto& copy = mapped[static_cast<std::size_t>(k)];
-      const dense_cref<Scalar> xs = kernels::detail::mapped_rows(p, x, copy);
-      if constexpr (!detail::cut_with_rows<std::decay_t<decltype(s)>, std::decay_t<decltype(r)>>) {
-        auto& yk = y[static_cast<std::size_t>(k)];
-        yk = dense_matrix<Scalar>::Zero(s.rows(), x.cols());
-        kernels::add_times(s, xs, yk);
-      }
-    });
+  const detail::part_groups groups = detail::group_parts(t);
+  const index_t parts = static_cast<index_t>(groups.layouts.size()), count = static_cast<index_t>(groups.members.size());
+  std::vector<dense_matrix<Scalar>> mapped(static_cast<std::size_t>(parts)), y(static_cast<std::size_t>(count));
+  const std::vector<double> entries = detail::part_entries(t);
+  std::vector<double> work(static_cast<std::size_t>(count), 0.0);
+  for (index_t k = 0; k < parts; ++k)
+    work[static_cast<std::size_t>(groups.group_of[static_cast<std::size_t>(k)])] +=
+        entries[static_cast<std::size_t>(k)] * static_cast<double>(x.cols());
+  std::vector<index_t> gather_at(static_cast<std::size_t>(count), -1);  // the part whose turn gathers its group
+  index_t part = 0;
+  t.for_each_part([&](const auto& s, const auto& r, const part_layout&) {
+    const auto g = static_cast<std::size_t>(groups.group_of[static_cast<std::size_t>(part)]);
+    if constexpr (!detail::cut_with_rows<std::decay_t<decltype(s)>, std::decay_t<decltype(r)>>)
+      if (gather_at[g] < 0) gather_at[g] = part;
+    ++part;
   });
-  parallel_rows(t.rows(), threads, [&](index_t begin, index_t end) {
+  parallel_tasks_by_work(work, detail::threads_of(t), [&](index_t g) {
+    for (const index_t k : groups.members[static_cast<std::size_t>(g)])
+      detail::visit_part(t, k, [&](const auto& s, const auto& r, const part_layout& p) {
+        auto& copy = mapped[static_cast<std::size_t>(k)];
+        const dense_cref<Scalar> xs = kernels::detail::mapped_rows(p, x, copy);
+        if constexpr (!detail::cut_with_rows<std::decay_t<decltype(s)>, std::decay_t<decltype(r)>>) {
+          auto& yg = y[static_cast<std::size_t>(g)];
+          if (gather_at[static_cast<std::size_t>(g)] == k) yg = dense_matrix<Scalar>::Zero(s.rows(), x.cols());
+          kernels::add_times(s, xs, yg);
+        }
+      });
+  });
+  parallel_rows(t.rows(), detail::threads_of(t), [&](index_t begin, index_t end) {
     index_t k = 0;
     t.for_each_part([&](const auto& s, const auto& r, const part_layout& p) {
-      const auto& yk = y[static_cast<std::size_t>(k)];
+      const auto g = static_cast<std::size_t>(groups.group_of[static_cast<std::size_t>(k)]);
+      const bool gathers = gather_at[g] == k;
       const dense_cref<Scalar> xs = p.block_target >= 0 ? dense_cref<Scalar>(x.middleRows(p.block_target, p.source_cols))
                                                         : dense_cref<Scalar>(mapped[static_cast<std::size_t>(k)]);
       ++k;
@@ -133,8 +150,8 @@ void add_multiply(const T& t, const dense_cref<typename T::Scalar>& x, dense_mre
           kernels::detail::csr_rows_times<Scalar>(s, first - r.offset(), xs, out.middleRows(first, last - first));
         else
           kernels::add_times(s.middleRows(first - r.offset(), last - first), xs, out.middleRows(first, last - first));
-      } else {
-        kernels::gather_rows_add(r, yk, out, begin, end);
+      } else if (gathers) {
+        kernels::gather_rows_add(r, y[g], out, begin, end);
       }
     });
   });

@@ -22,7 +22,7 @@ void gather_rows_add(const Rows& rows, const dense_matrix<Scalar>& y, nondeduced
     const index_t first = std::max(begin, rows.offset()), last = std::min(end, rows.offset() + rows.source_rows());
     if (first < last) out.middleRows(first, last - first) += y.middleRows(first - rows.offset(), last - first);
   } else {
-    const index_t* r = rows.data();
+    const row_index* r = rows.data();
     for (index_t c = 0; c < y.cols(); ++c) {
       const Scalar* yc = y.col(c).data();
       Scalar* oc = out.col(c).data();
@@ -42,7 +42,7 @@ dense_matrix<Scalar> scatter_rows(const Rows& rows, const dense_cref<Scalar>& x)
     return x.middleRows(rows.offset(), rows.source_rows());
   } else {
     dense_matrix<Scalar> z = dense_matrix<Scalar>::Zero(rows.source_rows(), x.cols());
-    const index_t* r = rows.data();
+    const row_index* r = rows.data();
     const index_t n = rows.target_rows(), m = x.cols(), z_stride = z.rows(), x_stride = x.outerStride();
     if (m == 2) {  // one pass over the row index for a GLM's two columns
       const Scalar *x0 = x.data(), *x1 = x0 + x_stride;
@@ -75,7 +75,7 @@ dense_matrix<Scalar> scatter_cols(const Rows& rows, const dense_cref<Scalar>& x)
     return x.middleCols(rows.offset(), rows.source_rows());
   } else {
     dense_matrix<Scalar> z = dense_matrix<Scalar>::Zero(x.rows(), rows.source_rows());
-    const index_t* r = rows.data();
+    const row_index* r = rows.data();
     const index_t m = x.rows(), stride = x.outerStride();
     const Scalar* xd = x.data();
     Scalar* zd = z.data();
@@ -98,7 +98,7 @@ dense_vector<Scalar> row_weights(const Rows& rows, const Scalar* w) {
     return dense_vector<Scalar>::Ones(rows.source_rows());
   } else {
     dense_vector<Scalar> c = dense_vector<Scalar>::Zero(rows.source_rows());
-    const index_t* r = rows.data();
+    const row_index* r = rows.data();
     for (index_t i = 0; i < rows.target_rows(); ++i) {
       if constexpr (Rows::may_be_none)
         if (r[i] == none) continue;

@@ -19,7 +19,7 @@ namespace amalur::kernels {
 
 /// What identifies an indicator: equal keys take the same source row for every target row.
 struct indicator_key {
-  const index_t* data = nullptr;  // indexed rows; null for a block
+  const row_index* data = nullptr;  // indexed rows; null for a block
   index_t offset = 0, source_rows = 0, target_rows = 0;
   bool operator==(const indicator_key& o) const {
     return data == o.data && offset == o.offset && source_rows == o.source_rows && target_rows == o.target_rows;
