@@ -223,6 +223,7 @@ inline std::vector<std::string> levels_in_target(const feature_values& v, const 
 
 /// Columns collected for one alias: dense numeric ones and one-hot ones.
 struct alias_block {
+  std::string alias;
   std::vector<std::vector<double>> dense;  // per column, per source row
   std::vector<index_t> dense_targets;
   std::vector<std::vector<int>> onehot;  // per one-hot feature, each source row's block column (-1: none)
@@ -312,6 +313,32 @@ inline encoded_feature encode_feature(const integrated_rows& rows, const feature
 }
 }  // namespace detail
 
+namespace detail {
+/// An alias's dense and one-hot sources, sharing one indicator: the row
+/// index is stored once, and the crossprod sees that they share it.
+inline std::vector<dynamic_source<double>> alias_sources(const integrated_rows& rows, alias_block& b) {
+  std::vector<dynamic_source<double>> out;
+  const index_t n = rows.table_of(b.alias).rows;
+  const row_indicator indicator = rows.indicator(b.alias);
+  if (!b.dense.empty()) {
+    Eigen::MatrixXd m(n, static_cast<index_t>(b.dense.size()));
+    for (std::size_t c = 0; c < b.dense.size(); ++c) {
+      m.col(static_cast<index_t>(c)) = Eigen::Map<const Eigen::VectorXd>(b.dense[c].data(), n);
+      release(b.dense[c]);  // one copy at a time, not the block twice
+    }
+    out.emplace_back(std::move(m), indicator, columns(b.dense_targets));
+  }
+  if (!b.onehot_targets.empty()) {
+    // Constructed here, not through emplace_back: the CSR prvalue then initializes the by-value parameter
+    // directly, which hands its storage over by swap (Eigen 3.4's SparseMatrix has no move; forwarding it would copy).
+    out.push_back(dynamic_source<double>(onehot_csr(b.onehot, n, static_cast<index_t>(b.onehot_targets.size())),
+                                         indicator, columns(b.onehot_targets)));
+    release(b.onehot);
+  }
+  return out;
+}
+}  // namespace detail
+
 /// Encodes the features over the integrated rows. `intercept` drops the
 /// first level of each one-hot feature. `agreed` (optional) fixes the levels
 /// of one-hot features (sorted; silo mode), instead of the levels in T.
@@ -333,11 +360,18 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
   for (std::size_t k = 0; k < features.size(); ++k) {
     if (!features[k].coalesce.empty()) continue;
     try {
-      const std::string alias = rows.resolve(features[k].column).first;
-      if (!used.count(alias)) used.emplace(alias, detail::multiplicities(rows, alias));
+      used.emplace(rows.resolve(features[k].column).first, std::vector<index_t>());
     } catch (...) {
       failed[k] = std::current_exception();
     }
+  }
+  {
+    std::vector<std::pair<const std::string, std::vector<index_t>>*> each;
+    for (auto& u : used) each.push_back(&u);
+    parallel_tasks(static_cast<index_t>(each.size()), default_threads(), [&](index_t k) {
+      auto& u = *each[static_cast<std::size_t>(k)];
+      u.second = detail::multiplicities(rows, u.first);
+    });
   }
   parallel_tasks(count, default_threads(), [&](index_t k) {
     const feature_spec& f = features[static_cast<std::size_t>(k)];
@@ -373,6 +407,7 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
     const std::string key = feature_key(f);
     detail::encoded_feature& e = encoded[k];
     detail::alias_block& block = blocks[e.values.alias];
+    block.alias = e.values.alias;
     if (!f.onehot) {
       block.dense.push_back(std::move(e.values.numbers));
       block.dense_targets.push_back(static_cast<index_t>(names.size()));
@@ -392,31 +427,23 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
     block.onehot.push_back(std::move(e.column_of_row));
   }
 
+  // Each alias's sources on their own (in parallel), then in the aliases' order.
+  std::vector<detail::alias_block*> aliased;
+  for (const std::string& alias : rows.aliases)
+    if (const auto it = blocks.find(alias); it != blocks.end()) aliased.push_back(&it->second);
+  std::vector<std::vector<dynamic_source<double>>> per_alias(aliased.size());
+  std::vector<std::exception_ptr> alias_failed(aliased.size());
+  parallel_tasks(static_cast<index_t>(aliased.size()), default_threads(), [&](index_t k) {
+    try {
+      per_alias[static_cast<std::size_t>(k)] = detail::alias_sources(rows, *aliased[static_cast<std::size_t>(k)]);
+    } catch (...) {
+      alias_failed[static_cast<std::size_t>(k)] = std::current_exception();
+    }
+  });
   std::vector<dynamic_source<double>> sources;
-  for (const std::string& alias : rows.aliases) {
-    const auto it = blocks.find(alias);
-    if (it == blocks.end()) continue;
-    detail::alias_block& b = it->second;
-    const index_t n = rows.table_of(alias).rows;
-    // One indicator per alias, shared by its dense and one-hot sources: the
-    // row index is stored once, and the crossprod sees that they share it.
-    const row_indicator indicator = rows.indicator(alias);
-    if (!b.dense.empty()) {
-      Eigen::MatrixXd m(n, static_cast<index_t>(b.dense.size()));
-      for (std::size_t c = 0; c < b.dense.size(); ++c) {
-        m.col(static_cast<index_t>(c)) = Eigen::Map<const Eigen::VectorXd>(b.dense[c].data(), n);
-        detail::release(b.dense[c]);  // one copy at a time, not the block twice
-      }
-      sources.emplace_back(std::move(m), indicator, columns(b.dense_targets));
-    }
-    if (!b.onehot_targets.empty()) {
-      // Constructed here, not through emplace_back: the CSR prvalue then initializes the by-value parameter
-      // directly, which hands its storage over by swap (Eigen 3.4's SparseMatrix has no move; forwarding it would copy).
-      sources.push_back(dynamic_source<double>(
-          detail::onehot_csr(b.onehot, n, static_cast<index_t>(b.onehot_targets.size())), indicator,
-          columns(b.onehot_targets)));
-      detail::release(b.onehot);
-    }
+  for (std::size_t k = 0; k < aliased.size(); ++k) {
+    if (alias_failed[k]) std::rethrow_exception(alias_failed[k]);
+    for (auto& s : per_alias[k]) sources.push_back(std::move(s));
   }
   for (auto& s : coalesced) sources.push_back(std::move(s));
   return {dynamic_normalized_matrix<double>(std::move(sources), {}, static_cast<index_t>(names.size())),

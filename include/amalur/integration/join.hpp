@@ -7,6 +7,7 @@
 // one source row index (or none) per alias and target row.
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <string_view>
 #include <string>
@@ -82,14 +83,22 @@ struct integrated_rows {
   row_indicator indicator(const std::string& alias) const {
     const auto& r = rows_of(alias);
     const index_t source_rows = table_of(alias).rows;
-    bool identity = static_cast<index_t>(r.size()) == source_rows, complete = true;
+    std::size_t same = 0;  // leading target rows that take their own row number
+    if (static_cast<index_t>(r.size()) == source_rows)
+      while (same < r.size() && r[same] == static_cast<index_t>(same)) ++same;
+    if (static_cast<index_t>(r.size()) == source_rows && same == r.size()) return identity_rows();
+    if (source_rows > std::numeric_limits<row_index>::max())
+      detail::fail<index_error>("table alias '", alias, "' has ", source_rows,
+                                " rows; a joined table has under 2^31 rows (the row index of an indicator)");
+    // Stored as the indicator keeps it, in one branch-free pass (the rows came from the join: in range).
+    std::vector<row_index> narrow(r.size());
+    bool complete = true;
     for (std::size_t i = 0; i < r.size(); ++i) {
-      identity = identity && r[i] == static_cast<index_t>(i);
-      complete = complete && r[i] != none;
+      narrow[i] = static_cast<row_index>(r[i]);
+      complete &= r[i] != none;
     }
-    if (identity) return identity_rows();
-    if (complete) return gather_rows(r);
-    return partial_rows(r);
+    if (complete) return gather_rows(std::move(narrow));
+    return partial_rows(std::move(narrow));
   }
 };
 
