@@ -256,16 +256,16 @@ TEST_CASE("joins on one key column: text, integer (dense or sparse), integer aga
   };
   for (const auto& [left, right] : std::vector<std::pair<const char*, const char*>>{{"s", "s"}, {"n", "n"}, {"big", "big"}}) {
     const auto rows = integration::join(t, "f", {on(left, right)});
-    CHECK(rows.rows_of("d") == std::vector<index_t>{1, 0, none, std::string(left) == "s" ? 1 : none});
+    CHECK(rows.rows_of("d") == std::vector<amalur::row_index>{1, 0, amalur::row_index(none), amalur::row_index(std::string(left) == "s" ? 1 : none)});
     CHECK(rows.unmatched.at("d") == (std::string(left) == "s" ? 1 : 2));
   }
   // Keys match when their texts do: integer 12 and real 12.0 (the general path).
-  CHECK(integration::join(t, "f", {on("x", "n")}).rows_of("d") == std::vector<index_t>{1, 0, none, 2});
+  CHECK(integration::join(t, "f", {on("x", "n")}).rows_of("d") == std::vector<amalur::row_index>{1, 0, amalur::row_index(none), 2});
   // A second join keyed on the first one's columns, through its unmatched rows.
   const auto chain = integration::join(t, "f", {on("n", "n"), {"d", "e", join_kind::inner, {{"d.s", "s"}}}});
   CHECK(chain.rows == 2);
-  CHECK(chain.rows_of("f") == std::vector<index_t>{0, 1});
-  CHECK(chain.rows_of("e") == std::vector<index_t>{1, 0});
+  CHECK(chain.rows_of("f") == std::vector<amalur::row_index>{0, 1});
+  CHECK(chain.rows_of("e") == std::vector<amalur::row_index>{1, 0});
   // Duplicates and unmatched keys: the same errors on every path.
   const auto dup = tables({{"f", "k\n1\n"}, {"d", "k,s\n1,a\n3,b\n1,c\n"}, {"e", "k\na\nb\nb\n"}, {"g", "k\nq\n"}});
   CHECK_THROWS_WITH(integration::join(dup, "f", {{"d", "d", join_kind::left, {{"k", "k"}}}}),

@@ -453,7 +453,7 @@ family family_of(const integration::model_file& m) {
 /// One line per target row: the base table's data row (0-based, so rows an
 /// inner join or the drop policy removed can be matched back), the linear
 /// predictor and the prediction; to `output` (atomically) or stdout.
-void write_predictions(const Eigen::VectorXd& eta, const std::vector<index_t>& base_rows, const family& f,
+void write_predictions(const Eigen::VectorXd& eta, const std::vector<amalur::row_index>& base_rows, const family& f,
                        const std::string& output) {
   std::ostringstream out;
   out.precision(17);

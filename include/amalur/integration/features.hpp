@@ -395,7 +395,7 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
       names.push_back(f.name);
       for (const std::string& q : f.coalesce) {
         const detail::feature_values v = detail::values_of(rows, q, f.derive, false);
-        std::vector<index_t> row_of = rows.rows_of(v.alias);
+        std::vector<row_index> row_of = rows.rows_of(v.alias);
         for (auto& r : row_of)
           if (r != none && v.missing[static_cast<std::size_t>(r)]) r = none;
         Eigen::MatrixXd m(static_cast<index_t>(v.numbers.size()), 1);

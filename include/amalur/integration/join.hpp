@@ -39,7 +39,7 @@ struct integrated_rows {
   std::string base;
   std::vector<std::string> aliases;                       // base first, then joins in order
   std::map<std::string, const io::table*> tables;         // alias -> its table
-  std::map<std::string, std::vector<index_t>> row_of;     // alias -> source row per target row, or none
+  std::map<std::string, std::vector<row_index>> row_of;   // alias -> source row per target row, or none
   std::map<std::string, index_t> unmatched;               // join alias -> target rows it left unmatched
   std::map<std::string, index_t> matched;                 // join alias -> target rows that found a match
 
@@ -57,7 +57,7 @@ struct integrated_rows {
     return {alias, qualified.substr(dot + 1)};
   }
   /// The source row of `alias` behind each target row (none: unmatched).
-  const std::vector<index_t>& rows_of(const std::string& alias) const {
+  const std::vector<row_index>& rows_of(const std::string& alias) const {
     const auto it = row_of.find(alias);
     if (it == row_of.end()) detail::fail<index_error>("unknown table alias '", alias, "'");
     return it->second;
@@ -87,22 +87,19 @@ struct integrated_rows {
     if (static_cast<index_t>(r.size()) == source_rows)
       while (same < r.size() && r[same] == static_cast<index_t>(same)) ++same;
     if (static_cast<index_t>(r.size()) == source_rows && same == r.size()) return identity_rows();
-    if (source_rows > std::numeric_limits<row_index>::max())
-      detail::fail<index_error>("table alias '", alias, "' has ", source_rows,
-                                " rows; a joined table has under 2^31 rows (the row index of an indicator)");
-    // Stored as the indicator keeps it, in one branch-free pass (the rows came from the join: in range).
-    std::vector<row_index> narrow(r.size());
-    bool complete = true;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      narrow[i] = static_cast<row_index>(r[i]);
-      complete &= r[i] != none;
-    }
-    if (complete) return gather_rows(std::move(narrow));
-    return partial_rows(std::move(narrow));
+    if (std::find(r.begin(), r.end(), row_index(none)) == r.end()) return gather_rows(r);
+    return partial_rows(r);
   }
 };
 
 namespace detail {
+/// A table's rows as the integrated rows index them (amalur::row_index).
+inline void check_table_rows(const io::table& t, const std::string& alias) {
+  if (t.rows > std::numeric_limits<row_index>::max())
+    amalur::detail::fail<index_error>("table '", alias, "' has ", t.rows,
+                                      " rows; a joined table has under 2^31 rows (the row index of an indicator)");
+}
+
 /// The join key of one row: the key columns' texts, separated by a unit
 /// separator; `row_of(k)` is the row key column k is read at (none: missing).
 template <class RowOf>
@@ -128,7 +125,7 @@ inline bool numeric(io::column_kind k) { return k != io::column_kind::text; }
 /// The left side of one join: its key columns and where each target row finds them.
 struct left_side {
   std::vector<const io::column*> columns;
-  std::vector<const std::vector<index_t>*> rows;
+  std::vector<const std::vector<row_index>*> rows;
   std::vector<std::string> names;  // "alias.column"
 
   /// The key of target row i, or missing.
@@ -181,20 +178,20 @@ template <class Matches>
 void apply_join(integrated_rows& out, const join_spec& j, const std::string& alias, const io::table* right,
                 const left_side& left, Matches&& matches) {
   // The aliases' rows, looked up once (not per target row).
-  std::vector<const std::vector<index_t>*> before;
-  std::vector<std::vector<index_t>> next(out.aliases.size());
+  std::vector<const std::vector<row_index>*> before;
+  std::vector<std::vector<row_index>> next(out.aliases.size());
   for (std::size_t a = 0; a < out.aliases.size(); ++a) {
     before.push_back(&out.row_of[out.aliases[a]]);
     next[a].reserve(static_cast<std::size_t>(out.rows));
   }
-  std::vector<index_t> joined;
+  std::vector<row_index> joined;
   joined.reserve(static_cast<std::size_t>(out.rows));
   std::vector<char> right_used(right ? static_cast<std::size_t>(right->rows) : 0, 0);
   index_t unmatched = 0, matched_rows = 0;
   for (index_t i = 0; i < out.rows; ++i) {
     auto keep = [&](index_t right_row) {
       for (std::size_t a = 0; a < next.size(); ++a) next[a].push_back((*before[a])[static_cast<std::size_t>(i)]);
-      joined.push_back(right_row);
+      joined.push_back(static_cast<row_index>(right_row));
       if (right && right_row != none) right_used[static_cast<std::size_t>(right_row)] = 1;
     };
     if (matches(i, keep) > 0) {
@@ -210,11 +207,11 @@ void apply_join(integrated_rows& out, const join_spec& j, const std::string& ali
   if (j.kind == join_kind::full && right)
     for (index_t r = 0; r < right->rows; ++r)
       if (!right_used[static_cast<std::size_t>(r)]) {
-        for (auto& rows : next) rows.push_back(none);
-        joined.push_back(r);
+        for (auto& rows : next) rows.push_back(row_index(none));
+        joined.push_back(static_cast<row_index>(r));
       }
   out.rows = static_cast<index_t>(joined.size());
-  std::map<std::string, std::vector<index_t>> rows;
+  std::map<std::string, std::vector<row_index>> rows;
   for (std::size_t a = 0; a < next.size(); ++a) rows[out.aliases[a]] = std::move(next[a]);
   rows[alias] = std::move(joined);
   out.row_of = std::move(rows);
@@ -228,7 +225,7 @@ void apply_join(integrated_rows& out, const join_spec& j, const std::string& ali
 /// when no target row is dropped (and the join is not full) the other
 /// aliases' rows stay as they are, with no copy.
 inline void apply_unique_join(integrated_rows& out, const join_spec& j, const std::string& alias, const io::table& right,
-                              const left_side& left, std::vector<index_t> joined) {
+                              const left_side& left, std::vector<row_index> joined) {
   index_t unmatched = 0;
   for (std::size_t i = 0; i < joined.size(); ++i)
     if (joined[i] == none) {
@@ -261,8 +258,9 @@ inline integrated_rows base_rows(const io::table& base, const std::string& name)
   out.rows = base.rows;
   out.aliases.push_back(name);
   out.tables[name] = &base;
-  std::vector<index_t> identity(static_cast<std::size_t>(out.rows));
-  for (index_t i = 0; i < out.rows; ++i) identity[static_cast<std::size_t>(i)] = i;
+  detail::check_table_rows(base, name);
+  std::vector<row_index> identity(static_cast<std::size_t>(out.rows));
+  for (std::size_t i = 0; i < identity.size(); ++i) identity[i] = static_cast<row_index>(i);
   out.row_of[name] = std::move(identity);
   return out;
 }
@@ -321,24 +319,24 @@ namespace detail {
 /// The right row of each target row for a one-column text key: the right
 /// table's rows by level (a duplicate is an error), then each distinct left
 /// level looked up once, so each target row costs a code and a vector read.
-inline std::vector<index_t> text_matches(const left_side& left, const io::column& rc, index_t right_rows,
+inline std::vector<row_index> text_matches(const left_side& left, const io::column& rc, index_t right_rows,
                                          const std::vector<const io::column*>& right_cols, const join_spec& j,
                                          const std::string& alias) {
-  std::unordered_map<std::string_view, index_t> row_of_level;
+  std::unordered_map<std::string_view, row_index> row_of_level;
   row_of_level.reserve(static_cast<std::size_t>(right_rows));
   for (index_t r = 0; r < right_rows; ++r) {
     if (rc.is_missing(r)) continue;
     const std::string& level = rc.levels[static_cast<std::size_t>(rc.codes[static_cast<std::size_t>(r)])];
-    if (!row_of_level.try_emplace(level, r).second) fail_duplicate(right_cols, r, j, alias);
+    if (!row_of_level.try_emplace(level, static_cast<row_index>(r)).second) fail_duplicate(right_cols, r, j, alias);
   }
   const io::column& lc = *left.columns[0];
-  std::vector<index_t> row_of_code(lc.levels.size(), none);
+  std::vector<row_index> row_of_code(lc.levels.size(), row_index(none));
   for (std::size_t code = 0; code < lc.levels.size(); ++code) {
     const auto it = row_of_level.find(lc.levels[code]);
     if (it != row_of_level.end()) row_of_code[code] = it->second;
   }
-  const std::vector<index_t>& rows = *left.rows[0];
-  std::vector<index_t> joined(rows.size(), none);
+  const std::vector<row_index>& rows = *left.rows[0];
+  std::vector<row_index> joined(rows.size(), row_index(none));
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const index_t lr = rows[i];
     if (lr == none || lc.is_missing(lr)) continue;
@@ -350,16 +348,16 @@ inline std::vector<index_t> text_matches(const left_side& left, const io::column
 /// The right row of each target row for a one-column integer key (both
 /// columns with exact integers): a vector over the right keys' range when
 /// it is dense, else a hash map.
-inline std::vector<index_t> integer_matches(const left_side& left, const io::column& rc, index_t right_rows,
+inline std::vector<row_index> integer_matches(const left_side& left, const io::column& rc, index_t right_rows,
                                             const std::vector<const io::column*>& right_cols, const join_spec& j,
                                             const std::string& alias) {
-  std::unordered_map<std::int64_t, index_t> row_of_key;
+  std::unordered_map<std::int64_t, row_index> row_of_key;
   row_of_key.reserve(static_cast<std::size_t>(right_rows));
   std::int64_t lo = 0, hi = -1;
   for (index_t r = 0; r < right_rows; ++r) {
     if (rc.is_missing(r)) continue;
     const std::int64_t key = rc.integer_at(r);
-    if (!row_of_key.try_emplace(key, r).second) fail_duplicate(right_cols, r, j, alias);
+    if (!row_of_key.try_emplace(key, static_cast<row_index>(r)).second) fail_duplicate(right_cols, r, j, alias);
     if (hi < lo) lo = hi = key;
     lo = std::min(lo, key);
     hi = std::max(hi, key);
@@ -367,13 +365,13 @@ inline std::vector<index_t> integer_matches(const left_side& left, const io::col
   // Dense: the range (in unsigned arithmetic: no overflow) within a few times the keys.
   const auto span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
   const bool dense = hi >= lo && span < 4 * static_cast<std::uint64_t>(row_of_key.size()) + 1024;
-  std::vector<index_t> by_offset(dense ? static_cast<std::size_t>(span) + 1 : 0, none);
+  std::vector<row_index> by_offset(dense ? static_cast<std::size_t>(span) + 1 : 0, row_index(none));
   if (dense)
     for (const auto& [key, r] : row_of_key)
       by_offset[static_cast<std::size_t>(static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(lo))] = r;
   const io::column& lc = *left.columns[0];
-  const std::vector<index_t>& rows = *left.rows[0];
-  std::vector<index_t> joined(rows.size(), none);
+  const std::vector<row_index>& rows = *left.rows[0];
+  std::vector<row_index> joined(rows.size(), row_index(none));
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const index_t lr = rows[i];
     if (lr == none || lc.is_missing(lr)) continue;
@@ -400,6 +398,7 @@ inline bool exact_integers(const io::column& c) {
 /// Joins one table onto the rows integrated so far.
 inline void join_one(integrated_rows& out, const io::table& right, const join_spec& j) {
   const std::string alias = j.alias.empty() ? j.table : j.alias;
+  detail::check_table_rows(right, alias);
   const detail::left_side left = detail::left_of(out, j, alias);
   std::vector<bool> numeric;
   std::vector<std::string> kinds;
@@ -431,12 +430,12 @@ inline void join_one(integrated_rows& out, const io::table& right, const join_sp
         return static_cast<index_t>(found->second.size());
       });
     } else {
-      std::vector<index_t> joined(static_cast<std::size_t>(out.rows), none);
+      std::vector<row_index> joined(static_cast<std::size_t>(out.rows), row_index(none));
       for (index_t i = 0; i < out.rows; ++i) {
         bool missing = false;
         const std::string key = left.key(i, missing);
         const auto found = missing ? index.end() : index.find(key);
-        if (found != index.end()) joined[static_cast<std::size_t>(i)] = found->second.front();
+        if (found != index.end()) joined[static_cast<std::size_t>(i)] = static_cast<row_index>(found->second.front());
       }
       detail::apply_unique_join(out, j, alias, right, left, std::move(joined));
     }

@@ -132,6 +132,7 @@ inline std::vector<index_t> answer_join(channel& ch, const party_state& me, cons
     throw silo_failure("the aggregator asked for join '" + (request.texts.empty() ? "" : request.texts[0]) +
                        "' where join '" + alias + "' was expected");
   const io::table& right = me.tables.at(j.table);
+  integration::detail::check_table_rows(right, alias);
   std::vector<bool> numeric;
   std::vector<std::string> names, kinds;
   for (std::size_t k = 0; k < j.on.size(); ++k) {
@@ -227,12 +228,12 @@ inline void setup_vertical(channel& ch, const integration::spec& s, const placem
     const std::string alias = alias_of(s.joins[k]);
     const message positions = ch.receive(0, kind::row_positions);
     const auto& at_join = std::find_if(matched.begin(), matched.end(), [&](const auto& m) { return m.first == alias; })->second;
-    std::vector<index_t> row_of(positions.numbers.size());
+    std::vector<row_index> row_of(positions.numbers.size());
     for (std::size_t i = 0; i < row_of.size(); ++i) {
       const double p = positions.numbers[i];
       if (!(p >= 0) || p >= static_cast<double>(at_join.size()))
         throw silo_failure("the aggregator sent a row position out of range for join '" + alias + "'");
-      row_of[i] = at_join[static_cast<std::size_t>(p)];
+      row_of[i] = static_cast<row_index>(at_join[static_cast<std::size_t>(p)]);  // a row of a checked table
     }
     me.rows.rows = static_cast<index_t>(row_of.size());
     me.rows.aliases.push_back(alias);
@@ -460,7 +461,7 @@ inline std::optional<train_report> train(channel& ch, const integration::spec& s
 /// table's row each target row comes from.
 struct prediction {
   Eigen::VectorXd eta;
-  std::vector<index_t> base_rows;
+  std::vector<row_index> base_rows;
 };
 
 /// The linear predictor of a trained model over a vertical split: each silo
