@@ -458,13 +458,19 @@ inline Eigen::VectorXd label(const integrated_rows& rows, const std::string& qua
   if (c.kind == io::column_kind::text) detail::fail_not_number(rows.table_of(alias), c, "label '" + qualified + "'", "");
   const auto& row_of = rows.rows_of(alias);
   Eigen::VectorXd y(rows.rows);
-  for (index_t i = 0; i < rows.rows; ++i) {
-    const index_t r = row_of[static_cast<std::size_t>(i)];
-    if (r == none || c.is_missing(r))
-      amalur::detail::fail<value_error>("label '", qualified, "' is missing for target row ", i);
-    const double v = c.values[static_cast<std::size_t>(r)];
-    y[i] = threshold ? (v > *threshold ? 1.0 : 0.0) : v;
-  }
+  // In row blocks on the threads; the first missing row is reported, whatever their number.
+  const std::vector<index_t> first_missing =
+      parallel_row_blocks<index_t>(rows.rows, default_threads(), [&](index_t begin, index_t end) {
+        for (index_t i = begin; i < end; ++i) {
+          const index_t r = row_of[static_cast<std::size_t>(i)];
+          if (r == none || c.is_missing(r)) return i;
+          const double v = c.values[static_cast<std::size_t>(r)];
+          y[i] = threshold ? (v > *threshold ? 1.0 : 0.0) : v;
+        }
+        return none;
+      });
+  for (const index_t i : first_missing)
+    if (i != none) amalur::detail::fail<value_error>("label '", qualified, "' is missing for target row ", i);
   return y;
 }
 
