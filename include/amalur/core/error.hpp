@@ -2,9 +2,9 @@
 // The library's own exceptions. Each message names the object and the
 // offending value, so a user can fix the input without a debugger.
 
+#include <initializer_list>
 #include <sstream>
 #include <stdexcept>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -42,9 +42,9 @@ class metadata_error : public error {
 namespace detail {
 /// A number as an ostream with default settings writes it (one
 /// non-template function for every message).
-inline std::string number_text(long double v) {
+inline std::string number_text(double v) {
   std::ostringstream out;
-  out << static_cast<double>(v);
+  out << v;
   return out.str();
 }
 
@@ -61,7 +61,7 @@ class message_piece {
   template <class Number, std::enable_if_t<std::is_arithmetic_v<Number>, int> = 0>
   message_piece(Number v) {
     if constexpr (std::is_floating_point_v<Number>)
-      text_ = number_text(v);
+      text_ = number_text(static_cast<double>(v));
     else if constexpr (std::is_signed_v<Number>)
       text_ = std::to_string(static_cast<long long>(v));
     else

@@ -311,9 +311,7 @@ inline encoded_feature encode_feature(const integrated_rows& rows, const feature
   release(e.values.codes);
   return e;
 }
-}  // namespace detail
 
-namespace detail {
 /// An alias's dense and one-hot sources, sharing one indicator: the row
 /// index is stored once, and the crossprod sees that they share it.
 inline std::vector<dynamic_source<double>> alias_sources(const integrated_rows& rows, alias_block& b) {
@@ -357,21 +355,31 @@ inline encoded_design encode(const integrated_rows& rows, const std::vector<feat
   std::vector<std::exception_ptr> failed(features.size());
   // How many target rows take each source row, for the aliases the features
   // use (a silo's rows name aliases whose tables another party holds).
+  std::vector<std::string> alias_of(features.size());
   for (std::size_t k = 0; k < features.size(); ++k) {
     if (!features[k].coalesce.empty()) continue;
     try {
-      used.emplace(rows.resolve(features[k].column).first, std::vector<index_t>());
+      alias_of[k] = rows.resolve(features[k].column).first;
+      used.emplace(alias_of[k], std::vector<index_t>());
     } catch (...) {
       failed[k] = std::current_exception();
     }
   }
-  {
+  {  // one alias per task; a failure belongs to each feature on that alias
     std::vector<std::pair<const std::string, std::vector<index_t>>*> each;
     for (auto& u : used) each.push_back(&u);
+    std::map<std::string, std::exception_ptr> alias_error;
+    for (const auto* u : each) alias_error[u->first];
     parallel_tasks(static_cast<index_t>(each.size()), default_threads(), [&](index_t k) {
       auto& u = *each[static_cast<std::size_t>(k)];
-      u.second = detail::multiplicities(rows, u.first);
+      try {
+        u.second = detail::multiplicities(rows, u.first);
+      } catch (...) {
+        alias_error.at(u.first) = std::current_exception();
+      }
     });
+    for (std::size_t k = 0; k < features.size(); ++k)
+      if (!failed[k] && features[k].coalesce.empty() && alias_error.at(alias_of[k])) failed[k] = alias_error.at(alias_of[k]);
   }
   parallel_tasks(count, default_threads(), [&](index_t k) {
     const feature_spec& f = features[static_cast<std::size_t>(k)];
