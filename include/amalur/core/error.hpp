@@ -91,14 +91,9 @@ std::string message(Parts&&... parts) {
   return joined({message_piece(std::forward<Parts>(parts))...});
 }
 
-template <class Error>
-[[noreturn]] void throw_error(std::string what) {
-  throw Error(std::move(what));
-}
-
 template <class Error, class... Parts>
 [[noreturn]] void fail(Parts&&... parts) {
-  throw_error<Error>(joined({message_piece(std::forward<Parts>(parts))...}));
+  throw Error(message(std::forward<Parts>(parts)...));
 }
 }  // namespace detail
 

@@ -83,10 +83,11 @@ struct integrated_rows {
   row_indicator indicator(const std::string& alias) const {
     const auto& r = rows_of(alias);
     const index_t source_rows = table_of(alias).rows;
-    std::size_t same = 0;  // leading target rows that take their own row number
-    if (static_cast<index_t>(r.size()) == source_rows)
+    if (static_cast<index_t>(r.size()) == source_rows) {
+      std::size_t same = 0;  // leading target rows that take their own row number
       while (same < r.size() && r[same] == static_cast<index_t>(same)) ++same;
-    if (static_cast<index_t>(r.size()) == source_rows && same == r.size()) return identity_rows();
+      if (same == r.size()) return identity_rows();
+    }
     if (std::find(r.begin(), r.end(), row_index(none)) == r.end()) return gather_rows(r);
     return partial_rows(r);
   }

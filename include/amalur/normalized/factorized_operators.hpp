@@ -78,6 +78,16 @@ part_groups group_parts(const T& t) {
   return g;
 }
 
+/// Entries each group of parts stores, times `columns`: a group task's work.
+template <class T>
+std::vector<double> group_entries(const T& t, const part_groups& groups, double columns) {
+  const std::vector<double> entries = part_entries(t);
+  std::vector<double> work(groups.members.size(), 0.0);
+  for (std::size_t k = 0; k < entries.size(); ++k)
+    work[static_cast<std::size_t>(groups.group_of[k])] += entries[k] * columns;
+  return work;
+}
+
 /// A dense or CSR source whose rows are a block of T's: its product rows
 /// are computed in T's row blocks, into T X's own rows (no n-sized product to gather).
 template <class S, class Rows>
@@ -110,11 +120,7 @@ void add_multiply(const T& t, const dense_cref<typename T::Scalar>& x, dense_mre
   const detail::part_groups groups = detail::group_parts(t);
   const index_t parts = static_cast<index_t>(groups.layouts.size()), count = static_cast<index_t>(groups.members.size());
   std::vector<dense_matrix<Scalar>> mapped(static_cast<std::size_t>(parts)), y(static_cast<std::size_t>(count));
-  const std::vector<double> entries = detail::part_entries(t);
-  std::vector<double> work(static_cast<std::size_t>(count), 0.0);
-  for (index_t k = 0; k < parts; ++k)
-    work[static_cast<std::size_t>(groups.group_of[static_cast<std::size_t>(k)])] +=
-        entries[static_cast<std::size_t>(k)] * static_cast<double>(x.cols());
+  const std::vector<double> work = detail::group_entries(t, groups, static_cast<double>(x.cols()));
   std::vector<index_t> gather_at(static_cast<std::size_t>(count), -1);  // the part whose turn gathers its group
   index_t part = 0;
   t.for_each_part([&](const auto& s, const auto& r, const part_layout&) {
@@ -167,12 +173,10 @@ void add_transpose_multiply(const T& t, const dense_cref<typename T::Scalar>& x,
   const detail::part_groups groups = detail::group_parts(t);
   const index_t count = static_cast<index_t>(groups.members.size());
   std::vector<dense_matrix<Scalar>> own(static_cast<std::size_t>(count));
-  const std::vector<double> entries = detail::part_entries(t);
-  std::vector<double> work(static_cast<std::size_t>(count), 0.0);  // per group: its parts, and its scatter
+  // Per group: its parts, and the scatter of a gathered indicator.
+  std::vector<double> work = detail::group_entries(t, groups, static_cast<double>(x.cols()));
   for (index_t g = 0; g < count; ++g) {
     const auto& members = groups.members[static_cast<std::size_t>(g)];
-    for (const index_t k : members)
-      work[static_cast<std::size_t>(g)] += entries[static_cast<std::size_t>(k)] * static_cast<double>(x.cols());
     detail::visit_part(t, members.front(), [&](const auto&, const auto& r, const part_layout&) {
       if constexpr (!std::decay_t<decltype(r)>::is_block)
         work[static_cast<std::size_t>(g)] += static_cast<double>(t.rows()) * static_cast<double>(x.cols());
