@@ -10,6 +10,7 @@
 #include <cstring>
 #include <thread>
 
+#include "amalur/execution/memory.hpp"
 #include "scenario.hpp"
 
 using namespace amalur_test;
@@ -156,6 +157,23 @@ TEST_CASE("1, 2 and 3 threads give bit-identical operators and GLM fits", "[thre
     if (k < want.size()) CHECK(near(results[0][k], want[k]));
   }
   CHECK_THROWS_AS(t.set_threads(-1), amalur::value_error);
+}
+
+TEST_CASE("keeping freed memory in the process changes no result", "[threads][memory]") {
+  const index_t n = amalur::kTaskRows + 5001;
+  auto t = wide_star(n);
+  t.set_strategy(strategy::factorized);
+  const MatrixXd oracle = t.materialize();
+  const VectorXd labels = ((oracle.col(0) - oracle.col(3)).array() > 0).cast<double>();
+  const auto before = amalur::logistic_regression().l2(1e-3).fit(t, labels);
+#if defined(__GLIBC__)
+  CHECK(amalur::keep_freed_memory());
+#else
+  CHECK_FALSE(amalur::keep_freed_memory());
+#endif
+  const auto after = amalur::logistic_regression().l2(1e-3).fit(t, labels);
+  CHECK(same_bits(after.coefficients, before.coefficients));
+  CHECK(after.intercept == before.intercept);
 }
 
 TEST_CASE("parallel steps use one thread where the tasks beside the largest are small", "[threads]") {

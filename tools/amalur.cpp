@@ -13,6 +13,7 @@
 #include <amalur/amalur.hpp>
 #include <amalur/catalog/catalog.hpp>
 #include <amalur/catalog/spec_records.hpp>
+#include <amalur/execution/memory.hpp>
 #include <amalur/integration/model_file.hpp>
 #include <amalur/integration/spec.hpp>
 #include <amalur/silos/run.hpp>
@@ -335,17 +336,6 @@ void return_freed_memory() {
   mallopt(M_MMAP_THRESHOLD, 128 << 10);  // the default size, fixed
 #endif
 }
-/// From here on, keep freed memory for the next step: each IRLS step's
-/// n-sized vectors would otherwise fault their pages in anew (clearing pages
-/// was a quarter of a gaussian run on the flights). Called once the tables
-/// are freed, so what loading left is not kept.
-void keep_freed_memory() {
-#ifdef __GLIBC__
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest
-  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
-#endif
-}
-
 int train(const std::string& spec_path, const std::string& strategy_name, const std::string& output,
           const catalog_flags& catalog_at) {
   return_freed_memory();
@@ -367,7 +357,9 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   // row indices go (the design has its own): at 2M rows, over 100 MB.
   const auto sources = history ? source_records(s, p) : std::vector<catalog::source_record>{};
   p.release_data();
-  keep_freed_memory();
+  // From here on, keep freed memory for the next step (amalur/execution/memory.hpp): called once
+  // the tables are freed, so what loading left is not kept.
+  amalur::keep_freed_memory();
   json out;
   out["n_rows"] = t.rows();
   out["n_features"] = t.cols();

@@ -65,7 +65,7 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   }
 
   detail::newton_system sys;
-  Eigen::MatrixXd final_gram;  // X_a^T W X_a unscaled, when W does not depend on eta
+  detail::newton_system final_system;  // X_a^T W X_a and X_a^T W z unscaled, when W does not depend on eta
   Eigen::VectorXd curvature;   // the last Newton system's diagonal, to scale the final gradient
   // mu and mu' at eta: from the first step on, the deviance pass that accepted
   // eta left them in ws.mu and v's second column.
@@ -86,7 +86,7 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
         response.array() *= weight.array();
       });
     }
-    detail::build_system_into(x, intercept_, ws.v, total, sys, fixed_weights ? &final_gram : nullptr);
+    detail::build_system_into(x, intercept_, ws.v, total, sys, fixed_weights ? &final_system : nullptr);
     curvature = sys.gram.diagonal();
     curvature.tail(p).array() += l2_;
     Eigen::VectorXd next = b;
@@ -130,9 +130,9 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   }
   if (!out.converged && out.message.empty())
     out.message = "no convergence in " + std::to_string(max_iterations_) + " iterations";
-  const bool reuse = fixed_weights && final_gram.size() > 0;
+  const bool reuse = fixed_weights && final_system.gram.size() > 0;
   detail::finish_fit(problem, *this, b, ws.eta, track.deviance, track.objective, out, curvature,
-                     reuse ? &final_gram : nullptr, &ws);
+                     reuse ? &final_system : nullptr, &ws);
   return out;
 }
 

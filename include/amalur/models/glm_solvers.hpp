@@ -110,11 +110,11 @@ Eigen::MatrixXd transpose_times_ref(const Design& x, const Eigen::MatrixBase<V>&
 }
 /// X_a^T W X_a / n and X_a^T W z / n from v = [W, W z] (n x 2): one
 /// weighted crossprod (of v's first column, read in place) and one
-/// two-column T^T X. `unscaled`, when given, receives X_a^T W X_a before
-/// the division (the standard errors' matrix when W is final).
+/// two-column T^T X. `unscaled`, when given, receives the system before
+/// the division (the standard errors' matrix and the gradient when W is final).
 template <class Design>
 void build_system_into(const Design& x, bool intercept, const Eigen::MatrixXd& v, double n, newton_system& s,
-                       Eigen::MatrixXd* unscaled = nullptr) {
+                       newton_system* unscaled = nullptr) {
   const index_t p = x.cols(), q = p + (intercept ? 1 : 0);
   const auto weight = v.col(0);
   const Eigen::MatrixXd xv = transpose_times_ref(x, v);
@@ -128,7 +128,7 @@ void build_system_into(const Design& x, bool intercept, const Eigen::MatrixXd& v
     s.gram.block(1, 0, p, 1) = xv.col(0);
     s.rhs[0] = v.col(1).sum();
   }
-  if (unscaled) *unscaled = s.gram;
+  if (unscaled) *unscaled = s;
   s.gram /= n;
   s.rhs /= n;
 }

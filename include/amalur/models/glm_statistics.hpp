@@ -112,16 +112,17 @@ inline void confirm_minimum(glm_fit& out, double decrement, double tolerance) {
 
 /// Statistics at the solution b: deviance, dispersion, log-likelihood,
 /// gradient norm, standard errors, separation. Shared by every solver.
-/// `final_gram`, when given, is X_a^T W X_a (unscaled) at the working
-/// weights of eta: the system IRLS solved last, when its weights do not
-/// depend on eta (Gaussian, identity link), so the standard errors need no
-/// second crossprod. Otherwise the weights at the solution differ from those
-/// of the last step (they were taken at the previous iterate), and the
-/// matrix is built here.
+/// `fixed`, when given, is the system IRLS solved (unscaled: X_a^T W X_a and
+/// X_a^T W z) when its weights do not depend on eta (Gaussian, identity link):
+/// then the standard errors need no second crossprod, the gradient is the
+/// normal equations' residual X_a^T W z - X_a^T W X_a b (no pass over T), and
+/// the Pearson sum is the deviance (no pass over the rows). Otherwise the
+/// weights at the solution differ from those of the last step (they were
+/// taken at the previous iterate), and the matrix is built here.
 template <class Problem>
 void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& b, const Eigen::VectorXd& eta,
                 double dev, double objective, glm_fit& out, const Eigen::VectorXd& curvature = {},
-                const Eigen::MatrixXd* final_gram = nullptr, irls_workspace* scratch = nullptr) {
+                const newton_system* fixed = nullptr, irls_workspace* scratch = nullptr) {
   const family& f = spec.family();
   const auto& x = problem.design();
   const auto& y = problem.labels();
@@ -129,17 +130,18 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
   const index_t n = x.rows(), p = x.cols(), o = spec.intercept() ? 1 : 0, q = p + o;
   const double total = problem.total_weight();
   const bool penalized = spec.l2() > 0 || spec.l1() > 0;
-  const bool build_gram = !penalized && !final_gram;
+  const bool build_gram = !penalized && !fixed;
   out.intercept = spec.intercept() ? b[0] : 0.0;
   out.coefficients = b.tail(p);
   out.deviance = dev;
   out.objective = objective;
 
-  // One pass for mu, mu' and V at eta; then v = [score, W]: the gradient's
-  // score w (y - mu) mu' / V and, when the standard errors need them, the
-  // working weights; one two-column T^T v serves both. The passes run in
-  // fixed row blocks on the fit's threads, their sums added in block order.
-  // The fit's workspace serves as scratch when given (not eta's): no fresh n-vectors at the end of a fit.
+  // Unless `fixed` holds them: one pass for mu, mu' and V at eta; then
+  // v = [score, W]: the gradient's score w (y - mu) mu' / V and, when the
+  // standard errors need them, the working weights; one two-column T^T v
+  // serves both. The passes run in fixed row blocks on the fit's threads,
+  // their sums added in block order. The fit's workspace serves as scratch
+  // when given (not eta's): no fresh n-vectors at the end of a fit.
   Eigen::VectorXd own_mu;
   Eigen::MatrixXd own_v;
   if (!scratch) {
@@ -151,22 +153,26 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
   auto v = both.leftCols(build_gram ? 2 : 1);
   auto d = both.col(1);  // mu' until W replaces it, row by row
   const int threads = problem.threads();
-  const auto block_sums = parallel_row_blocks<row_sums>(n, threads, [&](index_t begin, index_t end) {
-    const index_t len = end - begin;
-    auto mu_k = mu.segment(begin, len);
-    auto d_k = d.segment(begin, len);
-    mean_and_derivative(f.link(), eta.segment(begin, len), mu_k, d_k);
-    const auto y_k = y.segment(begin, len).array(), w_k = w.segment(begin, len).array();
-    with_variance(f.kind(), mu_k.array(), [&](const auto& var) {
-      v.col(0).segment(begin, len).array() = w_k * (y_k - mu_k.array()) * d_k.array() / var;
-      if (build_gram) v.col(1).segment(begin, len).array() = w_k * d_k.array() * d_k.array() / var;
-    });
-    return sums_at(f, y.segment(begin, len), w.segment(begin, len), mu_k);
-  });
   row_sums sums;
-  for (const row_sums& s : block_sums) {
-    sums.pearson += s.pearson;
-    sums.extreme += s.extreme;
+  if (fixed) {
+    sums.pearson = dev;  // identity link, unit variance: w (y - mu)^2 summed, the deviance itself
+  } else {
+    const auto block_sums = parallel_row_blocks<row_sums>(n, threads, [&](index_t begin, index_t end) {
+      const index_t len = end - begin;
+      auto mu_k = mu.segment(begin, len);
+      auto d_k = d.segment(begin, len);
+      mean_and_derivative(f.link(), eta.segment(begin, len), mu_k, d_k);
+      const auto y_k = y.segment(begin, len).array(), w_k = w.segment(begin, len).array();
+      with_variance(f.kind(), mu_k.array(), [&](const auto& var) {
+        v.col(0).segment(begin, len).array() = w_k * (y_k - mu_k.array()) * d_k.array() / var;
+        if (build_gram) v.col(1).segment(begin, len).array() = w_k * d_k.array() * d_k.array() / var;
+      });
+      return sums_at(f, y.segment(begin, len), w.segment(begin, len), mu_k);
+    });
+    for (const row_sums& s : block_sums) {
+      sums.pearson += s.pearson;
+      sums.extreme += s.extreme;
+    }
   }
   double llf_scale = 1;
   set_dispersion(f, sums, n, q, dev, total, out, llf_scale);
@@ -179,18 +185,25 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
   } else if (f.kind() == family_kind::gaussian && problem.unit_weights()) {
     out.log_likelihood = -0.5 * (dev / llf_scale + static_cast<double>(n) * std::log(two_pi * llf_scale));
   } else {
+    const Eigen::VectorXd& at = fixed ? eta : mu;  // the identity link's mean is eta
     const auto block_ll = parallel_row_blocks<double>(n, threads, [&](index_t begin, index_t end) {
       const index_t len = end - begin;
-      return log_likelihood_at(f, y.segment(begin, len), w.segment(begin, len), mu.segment(begin, len), llf_scale);
+      return log_likelihood_at(f, y.segment(begin, len), w.segment(begin, len), at.segment(begin, len), llf_scale);
     });
     out.log_likelihood = 0;
     for (const double ll : block_ll) out.log_likelihood += ll;
   }
 
-  const Eigen::MatrixXd xv = transpose_times_ref(x, v);
+  Eigen::MatrixXd xv;
   Eigen::VectorXd grad(q);
-  grad.tail(p) = -xv.col(0) / total + spec.l2() * b.tail(p);
-  if (spec.intercept()) grad[0] = -v.col(0).sum() / total;
+  if (fixed) {
+    grad = -(fixed->rhs - fixed->gram * b) / total;
+    grad.tail(p) += spec.l2() * b.tail(p);
+  } else {
+    xv = transpose_times_ref(x, v);
+    grad.tail(p) = -xv.col(0) / total + spec.l2() * b.tail(p);
+    if (spec.intercept()) grad[0] = -v.col(0).sum() / total;
+  }
   if (spec.l1() > 0)  // the KKT violation: subgradient distance from 0
     for (index_t j = o; j < q; ++j)
       grad[j] = b[j] != 0 ? grad[j] + spec.l1() * (b[j] > 0 ? 1 : -1) : std::max(0.0, std::abs(grad[j]) - spec.l1());
@@ -209,7 +222,7 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
         built.block(1, 0, p, 1) = xv.col(1);
       }
     }
-    const Eigen::LDLT<Eigen::MatrixXd> ldlt(build_gram ? built : *final_gram);
+    const Eigen::LDLT<Eigen::MatrixXd> ldlt(build_gram ? built : fixed->gram);
     if (ldlt.info() == Eigen::Success && ldlt.isPositive() && ldlt.rcond() > 1e-14) {
       const Eigen::VectorXd se =
           (ldlt.solve(Eigen::MatrixXd::Identity(q, q)).diagonal() * out.dispersion).cwiseSqrt();
