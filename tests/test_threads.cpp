@@ -7,7 +7,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <thread>
 
 #include "amalur/execution/memory.hpp"
@@ -174,6 +176,18 @@ TEST_CASE("keeping freed memory in the process changes no result", "[threads][me
   const auto after = amalur::logistic_regression().l2(1e-3).fit(t, labels);
   CHECK(same_bits(after.coefficients, before.coefficients));
   CHECK(after.intercept == before.intercept);
+}
+
+TEST_CASE("no restart for huge pages where the tunable is already set", "[threads][memory]") {
+  const char* before = std::getenv("GLIBC_TUNABLES");
+  const std::string saved = before ? before : "";
+  ::setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0", 1);  // the user's choice stands: no exec here
+  char name[] = "test_threads";
+  char* argv[] = {name, nullptr};
+  CHECK_FALSE(amalur::restart_with_huge_pages(argv));
+  CHECK(std::string(std::getenv("GLIBC_TUNABLES")) == "glibc.malloc.hugetlb=0");
+  if (before) ::setenv("GLIBC_TUNABLES", saved.c_str(), 1);
+  else ::unsetenv("GLIBC_TUNABLES");
 }
 
 TEST_CASE("parallel steps use one thread where the tasks beside the largest are small", "[threads]") {

@@ -719,6 +719,7 @@ int explain_spec(const std::string& spec_path, const catalog_flags& catalog_at) 
 }  // namespace
 
 int main(int argc, char** argv) {
+  amalur::restart_with_huge_pages(argv);  // a third of a month's run was page faults (execution/memory.hpp)
   CLI::App app{"amalur: factorized learning over data-integration metadata\n\n"
                "Exit codes: 0 ok, 2 bad input (spec, data, arguments), 3 no convergence (no model written),\n"
                "4 a file could not be opened, read or written, 5 a silo died, stalled or sent garbage.\n"
