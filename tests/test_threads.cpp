@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "amalur/execution/memory.hpp"
 #include "scenario.hpp"
@@ -176,6 +177,15 @@ TEST_CASE("keeping freed memory in the process changes no result", "[threads][me
   const auto after = amalur::logistic_regression().l2(1e-3).fit(t, labels);
   CHECK(same_bits(after.coefficients, before.coefficients));
   CHECK(after.intercept == before.intercept);
+  {  // a 16 MB block, freed, stays in the heap until handed back
+    std::vector<double> block(std::size_t(2) << 20, 1.0);
+    CHECK(block.back() == 1.0);
+  }
+#if defined(__GLIBC__)
+  CHECK(amalur::return_free_memory());
+#else
+  CHECK_FALSE(amalur::return_free_memory());
+#endif
 }
 
 TEST_CASE("no restart for huge pages where the tunable is already set", "[threads][memory]") {

@@ -4,11 +4,14 @@
 // by one, and a fault costs microseconds on a virtual machine: on a month of
 // flights (508,239 rows) a repeated gaussian fit spent more time in page
 // faults than in its kernels, and `amalur train` a third of its time.
-//  - keep_freed_memory(): for processes that fit again and again (a service,
-//    a benchmark, a grid search): freed pages are reused, not faulted in again.
+//  - keep_freed_memory(): freed pages are reused, not faulted in again: for
+//    processes that fit again and again (a service, a benchmark, a grid
+//    search), and for a program whose phases free and allocate large blocks.
+//  - return_free_memory(): hands what is free back to the system, after a
+//    phase whose blocks are gone (a program's tables once its design is built).
 //  - restart_with_huge_pages(argv): for a program's first touch of its data:
 //    glibc backs its large blocks with transparent huge pages (2 MiB: 512
-//    times fewer faults). The `amalur` program calls both.
+//    times fewer faults). The `amalur` program calls all three.
 
 #include <cstdlib>  // defines __GLIBC__ where the C library is glibc
 #include <limits>
@@ -33,6 +36,18 @@ namespace amalur {
 inline bool keep_freed_memory() {
 #if defined(__GLIBC__)
   return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max()) == 1;
+#else
+  return false;
+#endif
+}
+
+/// Hands the free memory of every heap back to the system (glibc's
+/// malloc_trim, which also releases free pages between blocks in use), so
+/// that memory kept by keep_freed_memory() does not add to a later peak.
+/// Returns whether any was released; false where the C library is not glibc.
+inline bool return_free_memory() {
+#if defined(__GLIBC__)
+  return malloc_trim(0) == 1;
 #else
   return false;
 #endif
