@@ -32,7 +32,8 @@ namespace amalur {
 /// heap and stops trimming its free space, so freed pages are
 /// reused rather than faulted in again. The process's peak memory is the same;
 /// its memory after a peak stays at that peak. Returns false where the C
-/// library offers no such setting (anything but glibc): nothing changes there.
+/// library offers no such setting (anything but glibc) or a sanitizer's
+/// allocator stands in for glibc's: nothing changes there.
 inline bool keep_freed_memory() {
 #if defined(__GLIBC__)
   return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max()) == 1;
@@ -44,7 +45,8 @@ inline bool keep_freed_memory() {
 /// Hands the free memory of every heap back to the system (glibc's
 /// malloc_trim, which also releases free pages between blocks in use), so
 /// that memory kept by keep_freed_memory() does not add to a later peak.
-/// Returns whether any was released; false where the C library is not glibc.
+/// Returns whether any was released; false where the C library is not glibc
+/// (or a sanitizer's allocator stands in for glibc's).
 inline bool return_free_memory() {
 #if defined(__GLIBC__)
   return malloc_trim(0) == 1;
