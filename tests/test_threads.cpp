@@ -211,3 +211,37 @@ TEST_CASE("parallel steps use one thread where the tasks beside the largest are 
   CHECK(amalur::threads_worth({kParallelWorkMin, kParallelWorkMin}, 4) == 4);
   CHECK(amalur::threads_worth({kParallelWorkMin / 2, kParallelWorkMin / 2, kParallelWorkMin / 2}, 3) == 3);
 }
+
+TEST_CASE("the kept helper threads serve concurrent callers, nested calls and throwing tasks", "[threads][pool]") {
+  // Four user threads each run parallel steps on 3 threads at once: every
+  // task runs exactly once, whichever thread takes it.
+  constexpr index_t tasks = 64;
+  std::vector<std::thread> callers;
+  std::vector<int> wrong(4, 0);
+  for (int c = 0; c < 4; ++c)
+    callers.emplace_back([&, c] {
+      for (int round = 0; round < 50; ++round) {
+        std::vector<std::atomic<int>> ran(static_cast<std::size_t>(tasks));
+        amalur::parallel_tasks(tasks, 3, [&](index_t k) {
+          ++ran[static_cast<std::size_t>(k)];
+          // A step inside a task runs serially on that thread.
+          int inner = 0;
+          amalur::parallel_tasks(4, 3, [&](index_t) { ++inner; });
+          if (inner != 4) ++ran[static_cast<std::size_t>(k)];
+        });
+        for (const auto& r : ran) wrong[static_cast<std::size_t>(c)] += r.load() != 1;
+      }
+    });
+  for (auto& t : callers) t.join();
+  CHECK(wrong == std::vector<int>(4, 0));
+
+  // The first exception reaches the caller; the pool serves the next step.
+  CHECK_THROWS_WITH(amalur::parallel_tasks(tasks, 2,
+                                           [](index_t k) {
+                                             if (k == 5) throw amalur::value_error("task 5 failed");
+                                           }),
+                    "task 5 failed");
+  std::atomic<index_t> sum{0};
+  amalur::parallel_tasks(tasks, 2, [&](index_t k) { sum += k; });
+  CHECK(sum.load() == tasks * (tasks - 1) / 2);
+}

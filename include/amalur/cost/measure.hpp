@@ -13,25 +13,41 @@
 namespace amalur::kernels {
 
 /// The part's shape; adds its non-zero cells of T to `target_nonzeros`.
+/// A block indicator takes each source row once, so its parts need no
+/// per-row counts (no n-sized vectors for the fact table's parts).
 template <class S, class Rows>
 part_shape shape_of_part(const S& s, const Rows& rows, const part_layout& p, double& target_nonzeros) {
   using Scalar = typename S::Scalar;
-  const dense_vector<Scalar> count = row_weights<Rows, Scalar>(rows, nullptr);
-  dense_vector<Scalar> row_nonzeros = dense_vector<Scalar>::Zero(s.rows());
+  dense_vector<Scalar> count;  // how many target rows take each source row
+  if constexpr (!Rows::is_block) count = row_weights<Rows, Scalar>(rows, nullptr);
+  double stored = 0, in_target = 0;
   if constexpr (is_sparse_v<S>) {
     const auto target = detail::target_of_source_column(p);
     for (index_t k = 0; k < s.outerSize(); ++k)
       for (typename S::InnerIterator it(s, k); it; ++it)
-        if (target[static_cast<std::size_t>(it.col())] != none && it.value() != 0) row_nonzeros[it.row()] += 1;
+        if (target[static_cast<std::size_t>(it.col())] != none && it.value() != 0) {
+          stored += 1;
+          if constexpr (Rows::is_block)
+            in_target += 1;
+          else
+            in_target += static_cast<double>(count[it.row()]);
+        }
   } else {
-    for (const auto& c : p.columns) row_nonzeros += (s.col(c.source).array() != Scalar(0)).template cast<Scalar>().matrix();
+    stored = static_cast<double>(s.rows()) * static_cast<double>(p.columns.size());
+    for (const auto& c : p.columns) {
+      const auto nonzero = s.col(c.source).array() != Scalar(0);
+      if constexpr (Rows::is_block)
+        in_target += static_cast<double>(nonzero.count());
+      else
+        in_target += static_cast<double>(nonzero.template cast<Scalar>().matrix().dot(count));
+    }
   }
-  target_nonzeros += static_cast<double>(count.dot(row_nonzeros));
+  target_nonzeros += in_target;
   part_shape shape;
   shape.source_rows = static_cast<double>(s.rows());
   shape.source_cols = static_cast<double>(p.columns.size());
-  shape.nonzeros = is_sparse_v<S> ? static_cast<double>(row_nonzeros.sum()) : shape.source_rows * shape.source_cols;
-  shape.taken_rows = static_cast<double>(count.sum());
+  shape.nonzeros = stored;
+  shape.taken_rows = Rows::is_block ? shape.source_rows : static_cast<double>(count.sum());
   shape.sparse = is_sparse_v<S>;
   shape.block_rows = Rows::is_block;
   return shape;

@@ -1,6 +1,7 @@
 #pragma once
 // Deterministic parallelism for the kernels, on std::thread (the core stays
-// Eigen-only: no OpenMP, no pool to configure). Work is cut into tasks whose
+// Eigen-only: no OpenMP; the helpers are kept in execution/task_pool.hpp,
+// which needs no configuring). Work is cut into tasks whose
 // boundaries depend on the data's shape only, never on the thread count; a
 // task writes its own output and the caller combines outputs in task order,
 // so every thread count gives bit-identical results. A kernel called from
@@ -14,14 +15,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <exception>
-#include <mutex>
 #include <thread>
 #include <type_traits>
 #include <vector>
 
 #include "amalur/core/config.hpp"
 #include "amalur/core/error.hpp"
+#include "amalur/execution/task_pool.hpp"
 #include "amalur/execution/task_sizes.hpp"
 
 namespace amalur {
@@ -30,10 +30,6 @@ namespace detail {
 inline std::atomic<int>& default_threads_slot() {
   static std::atomic<int> slot{0};
   return slot;
-}
-inline bool& in_parallel_task() {
-  static thread_local bool inside = false;
-  return inside;
 }
 }  // namespace detail
 
@@ -76,28 +72,7 @@ inline void run_tasks(index_t count, int threads, void (*call)(void*, index_t), 
     for (index_t k = 0; k < count; ++k) call(task, k);
     return;
   }
-  std::atomic<index_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  const auto work = [&] {
-    in_parallel_task() = true;
-    for (index_t k; (k = next.fetch_add(1, std::memory_order_relaxed)) < count;) {
-      try {
-        call(task, k);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        next.store(count, std::memory_order_relaxed);  // no new tasks
-      }
-    }
-    in_parallel_task() = false;
-  };
-  std::vector<std::thread> helpers;
-  helpers.reserve(static_cast<std::size_t>(workers - 1));
-  for (index_t t = 1; t < workers; ++t) helpers.emplace_back(work);
-  work();
-  for (auto& h : helpers) h.join();
-  if (error) std::rethrow_exception(error);
+  task_pool::shared().run(count, static_cast<int>(workers - 1), call, task);
 }
 }  // namespace detail
 

@@ -14,8 +14,9 @@ inline constexpr std::ptrdiff_t kTaskRows = 32768;
 /// before a helper thread pays for its start (tens of microseconds).
 inline constexpr double kParallelWorkMin = 131072;
 
-/// About what starting and joining the helper threads of a parallel operator
-/// costs (std::thread: some 30 us a step here, up to two steps an operator).
+/// About what handing a parallel operator's steps to the kept helper threads
+/// costs (execution/task_pool.hpp: a few us while they spin, some 100 us
+/// once they have blocked; up to two steps an operator).
 inline constexpr double kThreadStartSeconds = 4e-5;
 
 }  // namespace amalur

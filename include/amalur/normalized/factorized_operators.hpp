@@ -25,6 +25,7 @@ index_t part_count(const T& t) {
   t.for_each_part([&](const auto&, const auto&, const part_layout&) { ++n; });
   return n;
 }
+
 /// Calls f(source, indicator, layout) for part k alone.
 template <class T, class F>
 void visit_part(const T& t, index_t k, F&& f) {
@@ -415,6 +416,24 @@ void add_crossprod(const T& t, const typename T::Scalar* w, dense_mref<typename 
                                        *groups.layouts[static_cast<std::size_t>(e.b)], e.block, e.a != e.b, out);
 }
 
+/// 1^T diag(w) T as a column vector (w null: the column sums): each part's
+/// columns weighted by its rows' multiplicities I^T w, so no n-sized
+/// vector of ones is written and read again, as T^T 1 would.
+template <class T>
+dense_vector<typename T::Scalar> col_sums(const T& t, const typename T::Scalar* w = nullptr) {
+  using Scalar = typename T::Scalar;
+  dense_vector<Scalar> out = dense_vector<Scalar>::Zero(t.cols());
+  t.for_each_part([&](const auto& s, const auto& r, const part_layout& p) {
+    using Rows = std::decay_t<decltype(r)>;
+    kernels::detail::add_mapped_rows<Scalar>(p, 1, out, [&](dense_mref<Scalar> dst) {
+      if constexpr (Rows::is_block)
+        if (!w) return kernels::add_column_sums(s, dst.col(0));
+      kernels::add_transpose_times(s, kernels::row_weights<Rows, Scalar>(r, w), dst);
+    });
+  });
+  return out;
+}
+
 /// Population column variances (ddof 0), centred: rows that no source
 /// provides for a column count as zeros. With sample weights w (null: all
 /// ones) the moments are weighted, as glmnet standardizes.
@@ -422,9 +441,7 @@ template <class T>
 dense_vector<typename T::Scalar> col_variances(const T& t, const dense_vector<typename T::Scalar>* w = nullptr) {
   using Scalar = typename T::Scalar;
   const Scalar total = w ? w->sum() : static_cast<Scalar>(t.rows());
-  dense_vector<Scalar> mean = dense_vector<Scalar>::Zero(t.cols());
-  add_transpose_multiply(t, w ? dense_vector<Scalar>(*w) : dense_vector<Scalar>::Ones(t.rows()), mean);
-  mean /= total;
+  dense_vector<Scalar> mean = col_sums(t, w ? w->data() : nullptr) / total;
   dense_vector<Scalar> squares = dense_vector<Scalar>::Zero(t.cols()), provided = dense_vector<Scalar>::Zero(t.cols());
   t.for_each_part([&](const auto& s, const auto& r, const part_layout& p) {
     kernels::centred_squares(s, r, p, mean, w, squares, provided);

@@ -157,7 +157,9 @@ class normalized_base : public Eigen::EigenBase<Derived>,
   vector_type row_sums(strategy s = strategy::automatic) const { return multiply(vector_type::Ones(cols()), s); }
   /// 1^T T as a column vector (d).
   vector_type col_sums(strategy s = strategy::automatic) const {
-    return transpose_multiply(vector_type::Ones(rows()), s);
+    const auto run = plan_evaluation(operation::col_sums, 1, s);
+    if (run.materialized) return run.materialized->col_sums();
+    return factorized::col_sums(derived());
   }
   Scalar sum() const { return col_sums().sum(); }
   /// Column means (d).

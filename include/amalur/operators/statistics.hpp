@@ -2,7 +2,7 @@
 // Column statistics of one part, for the factorized mean and the centred
 // (population, ddof 0) variance: sum_j c[j] (S[j, col] - mu)^2 over the
 // source rows, weighted by how many target rows take each; and the squared
-// row norms of a part's columns.
+// row norms of a part's columns; a source's column sums.
 
 #include <vector>
 
@@ -12,6 +12,18 @@
 #include "amalur/operators/materialize.hpp"
 
 namespace amalur::kernels {
+
+/// sums += S^T 1, the column sums of a source (d_k): what a block part adds
+/// to 1^T T, with no vector of ones.
+template <class S, class Sums>
+void add_column_sums(const S& s, Sums&& sums) {
+  if constexpr (is_sparse_v<S>) {
+    for (index_t k = 0; k < s.outerSize(); ++k)
+      for (typename S::InnerIterator it(s, k); it; ++it) sums[it.col()] += it.value();
+  } else {
+    sums += s.colwise().sum().transpose();
+  }
+}
 
 /// Sparse S: adds sum_j count[j] ((S[j, c] - mu_t)^2 - mu_t^2) over the
 /// non-zeros, where t = target[c] (none: skipped). The zeros' (0 - mu)^2
