@@ -214,7 +214,10 @@ void add_left_multiply(const T& t, const dense_cref<typename T::Scalar>& x, dens
   if (x.rows() == 1) {
     // One row: (T^T x^T)^T runs matrix-vector kernels, not a one-row GEMM.
     dense_vector<Scalar> column = dense_vector<Scalar>::Zero(t.cols());
-    add_transpose_multiply(t, dense_vector<Scalar>(x.transpose()), column);
+    if (x.outerStride() == 1)  // a contiguous row is a column already
+      add_transpose_multiply(t, Eigen::Map<const dense_matrix<Scalar>>(x.data(), x.cols(), 1), column);
+    else
+      add_transpose_multiply(t, dense_vector<Scalar>(x.transpose()), column);
     out.row(0) += column.transpose();
     return;
   }

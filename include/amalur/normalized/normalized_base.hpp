@@ -193,7 +193,20 @@ class normalized_base : public Eigen::EigenBase<Derived>,
   /// the functions above run. X may alias `out`: it is then copied first.
   template <operation Op, class X, class Dest>
   void add_product(const X& x, Dest& out, Scalar alpha, strategy s, bool zero_first = false) const {
-    const dense_cref<Scalar> xr(x);
+    if constexpr (X::RowsAtCompileTime == 1 && X::ColsAtCompileTime != 1 && bool(X::IsRowMajor) &&
+                  (Eigen::internal::traits<X>::Flags & Eigen::DirectAccessBit) != 0) {
+      // A row vector (x^T T): viewed as one column-major row, not copied into one.
+      const Eigen::Map<const matrix_type, 0, Eigen::OuterStride<>> row(x.data(), 1, x.cols(),
+                                                                        Eigen::OuterStride<>(x.innerStride()));
+      add_product<Op>(row, out, alpha, s, zero_first);
+    } else {
+      add_product_of<Op>(dense_cref<Scalar>(x), out, alpha, s, zero_first);
+    }
+  }
+
+ private:
+  template <operation Op, class Dest>
+  void add_product_of(const dense_cref<Scalar>& xr, Dest& out, Scalar alpha, strategy s, bool zero_first) const {
     if (detail::overlaps(xr, out)) {
       const matrix_type copy = xr;
       add_product<Op>(copy, out, alpha, s, zero_first);
@@ -218,6 +231,7 @@ class normalized_base : public Eigen::EigenBase<Derived>,
     out += alpha * product;
   }
 
+ public:
   // ---- The execution context: strategy, reuse, profile, the kept T, the report.
 
   /// The decision for `op` with an X of m columns, without running anything.
