@@ -218,3 +218,105 @@ TEST_CASE("between two groups of parts, co-occurrence and the scatter give the o
   CHECK((by_scatter.transpose() - want).cwiseAbs().maxCoeff() < 1e-12);
   CHECK(want.cwiseAbs().maxCoeff() > 0.1);  // the check has something to compare
 }
+
+TEST_CASE("the scatter between groups gives the oracle's Z for every count of dense columns and CSR parts",
+          "[differential]") {
+  // The scatter fixes up to 4 dense columns and 1 CSR part at compile time
+  // and loops at run time beyond: each count, a row-major dense part, a block
+  // and a gather indicator for A, unit and random weights.
+  std::mt19937_64 rng(23);
+  const index_t n = 60, rows_a = 11, rows_b = 6;
+  for (int dense_cols : {0, 1, 2, 3, 4, 5, 7})
+    for (int sparse_parts : {0, 1, 2})
+      for (bool a_is_block : {false, true})
+        for (bool weighted : {false, true}) {
+          if (dense_cols == 0 && sparse_parts == 0) continue;
+          CAPTURE(dense_cols, sparse_parts, a_is_block, weighted);
+          // Dense columns: a column-major part and a row-major one (the same values, two layouts).
+          const dense_matrix<double> dense_values = random_matrix<double>(rng, rows_a, dense_cols);
+          const index_t first_cols = dense_cols / 2;
+          const dense_matrix<double> dense_first = dense_values.leftCols(first_cols);
+          const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> dense_second =
+              dense_values.rightCols(dense_cols - first_cols);
+          std::vector<dense_matrix<double>> sparse_dense;
+          std::vector<amalur::csr_matrix<double>> sparse;
+          for (int k = 0; k < sparse_parts; ++k) {
+            sparse_dense.push_back(random_matrix<double>(rng, rows_a, 3 + k).unaryExpr([](double v) { return v > 0.2 ? v : 0.0; }));
+            sparse.push_back(sparse_dense.back().sparseView());
+          }
+          std::vector<amalur::csr_matrix<double>> keep(2 + static_cast<std::size_t>(sparse_parts));
+          std::vector<amalur::kernels::row_reader<double>> readers;
+          index_t width = 0;
+          dense_matrix<double> values(rows_a, 0);  // the group's columns side by side, as the oracle reads them
+          const auto append = [&](const dense_matrix<double>& block) {
+            dense_matrix<double> wider(rows_a, values.cols() + block.cols());
+            wider << values, block;
+            values = wider;
+            width += block.cols();
+          };
+          if (first_cols > 0) {
+            readers.push_back(amalur::kernels::reader_of(dense_first, width, keep[0]));
+            append(dense_first);
+          }
+          if (dense_cols - first_cols > 0) {
+            readers.push_back(amalur::kernels::reader_of(dense_second, width, keep[1]));
+            append(dense_second);
+          }
+          for (int k = 0; k < sparse_parts; ++k) {
+            readers.push_back(amalur::kernels::reader_of(sparse[static_cast<std::size_t>(k)], width,
+                                                         keep[2 + static_cast<std::size_t>(k)]));
+            append(sparse_dense[static_cast<std::size_t>(k)]);
+          }
+          std::vector<amalur::row_index> of_a(n), of_b(n);
+          for (index_t i = 0; i < n; ++i) {
+            of_a[static_cast<std::size_t>(i)] = static_cast<amalur::row_index>(rng() % rows_a);
+            of_b[static_cast<std::size_t>(i)] =
+                rng() % 5 == 0 ? amalur::row_index(amalur::none) : static_cast<amalur::row_index>(rng() % rows_b);
+          }
+          const index_t offset = 17;  // the block indicator: target rows [17, 17 + rows_a) take rows 0..rows_a-1
+          amalur::offset_rows block(offset, n);
+          block.bind(rows_a);
+          const amalur::indexed_rows gathered(of_a.data(), rows_a, n), rb(of_b.data(), rows_b, n);
+          const dense_vector<double> w = random_matrix<double>(rng, n, 1);
+          dense_matrix<double> want = dense_matrix<double>::Zero(rows_b, width);
+          for (index_t i = 0; i < n; ++i) {
+            const index_t pa = a_is_block ? (i >= offset && i < offset + rows_a ? i - offset : amalur::none)
+                                          : of_a[static_cast<std::size_t>(i)];
+            const index_t pb = of_b[static_cast<std::size_t>(i)];
+            if (pa == amalur::none || pb == amalur::none) continue;
+            want.row(pb) += (weighted ? w[i] : 1.0) * values.row(pa);
+          }
+          const double* weights = weighted ? w.data() : nullptr;
+          const dense_matrix<double> z = a_is_block ? amalur::kernels::scatter_group(readers, width, block, rb, weights)
+                                                    : amalur::kernels::scatter_group(readers, width, gathered, rb, weights);
+          REQUIRE(z.rows() == rows_b);
+          REQUIRE(z.cols() == width);
+          CHECK((z - want).cwiseAbs().maxCoeff() < 1e-12);
+          CHECK(want.cwiseAbs().maxCoeff() > 0.1);  // the check has something to compare
+        }
+}
+
+TEST_CASE("A^T diag(c) S of a dense and a CSR part gives the oracle's block for every width of A",
+          "[differential]") {
+  // Widths up to 4 are fixed at compile time, wider ones read at run time;
+  // A column-major and row-major; some weights zero (their rows skipped).
+  std::mt19937_64 rng(29);
+  const index_t rows = 50;
+  const dense_matrix<double> s_dense =
+      random_matrix<double>(rng, rows, 6).unaryExpr([](double v) { return v > 0.1 ? v : 0.0; });
+  const amalur::csr_matrix<double> s = s_dense.sparseView();
+  dense_vector<double> c = random_matrix<double>(rng, rows, 1);
+  for (index_t i = 0; i < rows; i += 7) c[i] = 0.0;
+  for (index_t width : {1, 2, 3, 4, 5, 9}) {
+    CAPTURE(width);
+    const dense_matrix<double> a = random_matrix<double>(rng, rows, width);
+    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> a_rows = a;
+    const dense_matrix<double> want = a.transpose() * c.asDiagonal() * s_dense;
+    dense_matrix<double> by_columns = dense_matrix<double>::Zero(width, 6), by_rows = by_columns;
+    amalur::kernels::detail::dense_csr_weighted(a, s, c, by_columns);
+    amalur::kernels::detail::dense_csr_weighted(a_rows, s, c, by_rows);
+    CHECK((by_columns - want).cwiseAbs().maxCoeff() < 1e-12);
+    CHECK((by_rows - want).cwiseAbs().maxCoeff() < 1e-12);
+    CHECK(want.cwiseAbs().maxCoeff() > 0.1);
+  }
+}

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "amalur/core/config.hpp"
+#include "amalur/operators/fixed_count.hpp"
 
 namespace amalur::kernels::detail {
 
@@ -107,12 +108,13 @@ dense_matrix<Scalar> csr_weighted_gram(const csr_matrix<Scalar>& s, const vector
   const index_t d = s.cols();
   lane_partials<Scalar> partial(s.rows(), d * d);  // a lane: d x d, column-major
   const csr_arrays<Scalar> a(s);
+  const Scalar* weight = c.data();  // a raw pointer, as in dense_csr_weighted
   for (index_t i = 0; i < s.rows(); ++i) {
-    if (c[i] == Scalar(0)) continue;
+    if (weight[i] == Scalar(0)) continue;
     Scalar* lane = partial.of_row(i);
     const int begin = a.begin(i), end = a.end(i);
     for (int k = begin; k < end; ++k) {
-      const Scalar vk = c[i] * a.value[k];
+      const Scalar vk = weight[i] * a.value[k];
       // Inner indices are sorted in a row (Eigen's compressed storage), so
       // l <= k stays in the upper triangle; min/max keep it so otherwise.
       for (int l = begin; l <= k; ++l) {
@@ -127,22 +129,32 @@ dense_matrix<Scalar> csr_weighted_gram(const csr_matrix<Scalar>& s, const vector
 }
 
 /// block (d_a x d_b) += A^T diag(c) S for a dense A and a CSR S over the
-/// same rows: each stored value of S meets its row of A, no copy.
+/// same rows: each stored value of S meets its row of A, no copy. A is read
+/// through its pointer and strides, with d_a fixed at compile time up to 4
+/// (a one-column A: 2.4 -> 1.0 ms on the flights fact table).
 template <class A, class Scalar>
 void dense_csr_weighted(const A& dense, const csr_matrix<Scalar>& s, const vector_cref<Scalar>& c,
                         dense_matrix<Scalar>& block) {
   const index_t da = dense.cols(), db = s.cols();
   lane_partials<Scalar> partial(s.rows(), da * db);  // a lane: d_a x d_b, column-major
   const csr_arrays<Scalar> a(s);
-  for (index_t i = 0; i < s.rows(); ++i) {
-    if (c[i] == Scalar(0)) continue;
-    Scalar* lane = partial.of_row(i);
-    for (int k = a.begin(i); k < a.end(i); ++k) {
-      const Scalar v = c[i] * a.value[k];
-      Scalar* column = lane + static_cast<std::size_t>(a.inner[k]) * static_cast<std::size_t>(da);
-      for (index_t r = 0; r < da; ++r) column[r] += v * dense(i, r);
+  const Scalar* values = dense.data();
+  const index_t row_stride = dense.rowStride(), col_stride = dense.colStride();
+  const Scalar* weight = c.data();
+  with_fixed_count<4>(da, [&](auto fixed) {
+    constexpr int count = decltype(fixed)::value;
+    const index_t cols = count >= 0 ? count : da;
+    for (index_t i = 0; i < s.rows(); ++i) {
+      if (weight[i] == Scalar(0)) continue;
+      Scalar* lane = partial.of_row(i);
+      const Scalar* row = values + i * row_stride;
+      for (int k = a.begin(i); k < a.end(i); ++k) {
+        const Scalar v = weight[i] * a.value[k];
+        Scalar* column = lane + static_cast<std::size_t>(a.inner[k]) * static_cast<std::size_t>(cols);
+        for (index_t r = 0; r < cols; ++r) column[r] += v * row[r * col_stride];
+      }
     }
-  }
+  });
   block += Eigen::Map<const dense_matrix<Scalar>>(partial.summed(), da, db);
 }
 
