@@ -320,3 +320,23 @@ TEST_CASE("A^T diag(c) S of a dense and a CSR part gives the oracle's block for 
     CHECK(want.cwiseAbs().maxCoeff() > 0.1);
   }
 }
+
+TEST_CASE("S^T diag(c) S of a CSR part gives the oracle's gram on rows of 0, 1, 2 and more entries",
+          "[differential]") {
+  // Rows of one and two entries take written-out pairs, longer rows the loop.
+  std::mt19937_64 rng(31);
+  const index_t rows = 80, cols = 7;
+  dense_matrix<double> s_dense = dense_matrix<double>::Zero(rows, cols);
+  for (index_t i = 0; i < rows; ++i) {
+    const index_t entries = static_cast<index_t>(rng() % 5);  // 0..4
+    for (index_t e = 0; e < entries; ++e)
+      s_dense(i, static_cast<index_t>(rng() % cols)) = 0.5 + static_cast<double>(rng() % 100) / 50.0;
+  }
+  const amalur::csr_matrix<double> s = s_dense.sparseView();
+  dense_vector<double> c = random_matrix<double>(rng, rows, 1);
+  for (index_t i = 0; i < rows; i += 9) c[i] = 0.0;
+  const dense_matrix<double> want = s_dense.transpose() * c.asDiagonal() * s_dense;
+  const dense_matrix<double> got = amalur::kernels::detail::csr_weighted_gram<double>(s, c);
+  CHECK((got - want).cwiseAbs().maxCoeff() < 1e-12);
+  CHECK(want.cwiseAbs().maxCoeff() > 0.1);
+}

@@ -63,9 +63,16 @@ void csr_transpose_pass(const csr_arrays<Scalar>& a, index_t rows, const dense_c
     Scalar* lane = partial.of_row(i) + first;
     Scalar bi[Count];
     for (int j = 0; j < Count; ++j) bi[j] = bj[j][i];
-    for (int k = a.begin(i); k < a.end(i); ++k) {
+    const auto add = [&](int k) {
       Scalar* entry = lane + static_cast<std::size_t>(a.inner[k]) * m;
       for (int j = 0; j < Count; ++j) entry[j] += a.value[k] * bi[j];
+    };
+    const int begin = a.begin(i), end = a.end(i);
+    if (end - begin == 2) {  // two one-hot columns: no loop exit to mispredict (see csr_weighted_gram)
+      add(begin);
+      add(begin + 1);
+    } else {
+      for (int k = begin; k < end; ++k) add(k);
     }
   }
 }
@@ -109,17 +116,30 @@ dense_matrix<Scalar> csr_weighted_gram(const csr_matrix<Scalar>& s, const vector
   lane_partials<Scalar> partial(s.rows(), d * d);  // a lane: d x d, column-major
   const csr_arrays<Scalar> a(s);
   const Scalar* weight = c.data();  // a raw pointer, as in dense_csr_weighted
+  // Inner indices are sorted in a row (Eigen's compressed storage), so l <= k
+  // stays in the upper triangle; min/max keep it so otherwise.
+  const auto add_pair = [&](Scalar* lane, int k, int l, Scalar vk) {
+    const index_t lo = std::min(a.inner[l], a.inner[k]), hi = std::max(a.inner[l], a.inner[k]);
+    lane[static_cast<std::size_t>(hi * d + lo)] += vk * a.value[l];
+  };
   for (index_t i = 0; i < s.rows(); ++i) {
     if (weight[i] == Scalar(0)) continue;
     Scalar* lane = partial.of_row(i);
     const int begin = a.begin(i), end = a.end(i);
-    for (int k = begin; k < end; ++k) {
-      const Scalar vk = weight[i] * a.value[k];
-      // Inner indices are sorted in a row (Eigen's compressed storage), so
-      // l <= k stays in the upper triangle; min/max keep it so otherwise.
-      for (int l = begin; l <= k; ++l) {
-        const index_t lo = std::min(a.inner[l], a.inner[k]), hi = std::max(a.inner[l], a.inner[k]);
-        lane[static_cast<std::size_t>(hi * d + lo)] += vk * a.value[l];
+    // Rows of one or two one-hot columns get their pairs written out, with no
+    // inner loop whose exits mispredict (2.2 -> 1.4 ms on the flights fact
+    // table); the terms and their order are the general loop's.
+    if (end - begin == 1) {
+      add_pair(lane, begin, begin, weight[i] * a.value[begin]);
+    } else if (end - begin == 2) {
+      const Scalar v0 = weight[i] * a.value[begin], v1 = weight[i] * a.value[begin + 1];
+      add_pair(lane, begin, begin, v0);
+      add_pair(lane, begin + 1, begin, v1);
+      add_pair(lane, begin + 1, begin + 1, v1);
+    } else {
+      for (int k = begin; k < end; ++k) {
+        const Scalar vk = weight[i] * a.value[k];
+        for (int l = begin; l <= k; ++l) add_pair(lane, k, l, vk);
       }
     }
   }
