@@ -58,7 +58,11 @@ inline bool return_free_memory() {
 /// Restarts the program (execv of /proc/self/exe with the same arguments)
 /// with glibc's malloc asked to back its large blocks with transparent huge
 /// pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1: glibc reads its tunables
-/// before main, so a program sets them for itself only by restarting). Call it
+/// before main, so a program sets them for itself only by restarting), from
+/// one heap for every thread (glibc.malloc.arena_max=1, unless the user set
+/// it): in a thread's own arena the blocks were not huge-page backed, and 2M
+/// flights rows read on 2 threads took 15,000 page faults instead of 2,300
+/// (load 0.25 -> 0.15 s; one thread 0.21 s). Call it
 /// first thing in main, before any thread or file is opened. Returns (false)
 /// without restarting where the tunable is already set, by this restart or by
 /// the user (glibc.malloc.hugetlb=0 keeps them off), where the C library is not
@@ -68,7 +72,8 @@ inline bool restart_with_huge_pages(char** argv) {
   const char* before = std::getenv("GLIBC_TUNABLES");
   if (before && std::strstr(before, "glibc.malloc.hugetlb")) return false;
   const std::string saved = before ? before : "";
-  const std::string tunables = saved.empty() ? "glibc.malloc.hugetlb=1" : saved + ":glibc.malloc.hugetlb=1";
+  std::string tunables = saved.empty() ? "glibc.malloc.hugetlb=1" : saved + ":glibc.malloc.hugetlb=1";
+  if (saved.find("glibc.malloc.arena_max") == std::string::npos) tunables += ":glibc.malloc.arena_max=1";
   if (setenv("GLIBC_TUNABLES", tunables.c_str(), 1) != 0) return false;
   execv("/proc/self/exe", argv);
   if (before) setenv("GLIBC_TUNABLES", saved.c_str(), 1);  // the restart failed: run on as started
