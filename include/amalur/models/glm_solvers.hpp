@@ -112,15 +112,16 @@ Eigen::MatrixXd transpose_times_ref(const Design& x, const Eigen::MatrixBase<V>&
 /// weighted crossprod (of v's first column, read in place) and one
 /// two-column T^T X. `unscaled`, when given, receives the system before
 /// the division (the standard errors' matrix and the gradient when W is final).
+/// `unit_weights`: W is all ones, so the crossprod is the unweighted one.
 template <class Design>
 void build_system_into(const Design& x, bool intercept, const Eigen::MatrixXd& v, double n, newton_system& s,
-                       newton_system* unscaled = nullptr) {
+                       newton_system* unscaled = nullptr, bool unit_weights = false) {
   const index_t p = x.cols(), q = p + (intercept ? 1 : 0);
   const auto weight = v.col(0);
   const Eigen::MatrixXd xv = transpose_times_ref(x, v);
   s.gram.resize(q, q);
   s.rhs.resize(q);
-  s.gram.bottomRightCorner(p, p) = weighted_crossprod(x, weight);
+  s.gram.bottomRightCorner(p, p) = unit_weights ? crossprod_of(x) : weighted_crossprod(x, weight);
   s.rhs.tail(p) = xv.col(1);
   if (intercept) {
     s.gram(0, 0) = weight.sum();
