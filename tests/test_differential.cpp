@@ -340,3 +340,46 @@ TEST_CASE("S^T diag(c) S of a CSR part gives the oracle's gram on rows of 0, 1, 
   CHECK((got - want).cwiseAbs().maxCoeff() < 1e-12);
   CHECK(want.cwiseAbs().maxCoeff() > 0.1);
 }
+
+TEST_CASE("a dense and a CSR part on one indicator: their blocks from one pass match the oracle", "[differential]") {
+  // The fact table's numeric and one-hot columns (identity rows) and a
+  // dimension's (one gather index): each group's CSR part gives its own block
+  // and the block with its dense partner in one pass over the CSR part.
+  std::mt19937_64 rng(37);
+  const index_t n = 300, nd = 17;
+  for (int dense_cols : {1, 3, 6}) {
+    CAPTURE(dense_cols);
+    const dense_matrix<double> fact = random_matrix<double>(rng, n, dense_cols);
+    dense_matrix<double> levels = dense_matrix<double>::Zero(n, 5);
+    for (index_t i = 0; i < n; ++i) {
+      if (rng() % 6 != 0) levels(i, static_cast<index_t>(rng() % 3)) = 1.0;  // some rows at the reference level
+      if (rng() % 2 == 0) levels(i, 3 + static_cast<index_t>(rng() % 2)) = 1.0;
+    }
+    const dense_matrix<double> dim = random_matrix<double>(rng, nd, 2);
+    dense_matrix<double> dim_levels = dense_matrix<double>::Zero(nd, 4);
+    for (index_t r = 0; r < nd; ++r) dim_levels(r, r % 4) = 1.0;
+    std::vector<index_t> key(static_cast<std::size_t>(n));
+    for (auto& k : key) k = static_cast<index_t>(rng() % static_cast<std::uint64_t>(nd));
+    const amalur::gather_rows by_key(key);
+    std::vector<index_t> cols_fact, cols_levels, cols_dim, cols_dim_levels;
+    index_t next = 0;
+    for (index_t j = 0; j < dense_cols; ++j) cols_fact.push_back(next++);
+    for (index_t j = 0; j < 5; ++j) cols_levels.push_back(next++);
+    for (index_t j = 0; j < 2; ++j) cols_dim.push_back(next++);
+    for (index_t j = 0; j < 4; ++j) cols_dim_levels.push_back(next++);
+    std::vector<amalur::dynamic_source<double>> sources;
+    sources.emplace_back(fact, amalur::identity_rows(), amalur::columns(cols_fact));
+    sources.emplace_back(amalur::csr_matrix<double>(levels.sparseView()), amalur::identity_rows(),
+                         amalur::columns(cols_levels));
+    sources.emplace_back(amalur::csr_matrix<double>(dim_levels.sparseView()), by_key,
+                         amalur::columns(cols_dim_levels));  // the CSR part first
+    sources.emplace_back(dim, by_key, amalur::columns(cols_dim));
+    amalur::dynamic_normalized_matrix<double> t(std::move(sources));
+    t.set_strategy(amalur::strategy::factorized);
+    const dense_matrix<double> oracle = t.materialize();
+    const dense_vector<double> w = random_matrix<double>(rng, n, 1).cwiseAbs();
+    const dense_matrix<double> weighted = t.crossprod(w), plain = t.crossprod();
+    CHECK((weighted - oracle.transpose() * w.asDiagonal() * oracle).cwiseAbs().maxCoeff() < 1e-10);
+    CHECK((plain - oracle.transpose() * oracle).cwiseAbs().maxCoeff() < 1e-10);
+  }
+}

@@ -374,6 +374,28 @@ void add_crossprod(const T& t, const typename T::Scalar* w, dense_mref<typename 
     task_work.push_back(tk.between_groups ? n * (1.0 + group_per_row[a] + group_per_row[b])
                                           : entries[a] * (tk.a == tk.b ? per_row[a] : 1.0) + entries[b]);
   }
+  // A group of one dense and one CSR part (an alias's numeric and one-hot
+  // columns): the CSR part's own task also gives the pair's block, from one
+  // pass over the CSR part (kernels::gram_with_dense_block), and the pair's
+  // task has nothing left to do. Each block still lands in its own task's
+  // slot of `results`, so the blocks are added in the same order.
+  std::vector<index_t> also_pair(tasks.size(), -1);
+  std::vector<char> done_elsewhere(tasks.size(), 0);
+  for (std::size_t k = 0; k < tasks.size(); ++k) {
+    const task& tk = tasks[k];
+    if (tk.between_groups || tk.a == tk.b) continue;
+    const auto a = static_cast<std::size_t>(tk.a), b = static_cast<std::size_t>(tk.b);
+    const auto& members = groups.members[static_cast<std::size_t>(groups.group_of[a])];
+    if (members.size() != 2 || shapes[a].sparse == shapes[b].sparse) continue;
+    const index_t sparse_part = shapes[a].sparse ? tk.a : tk.b;
+    for (std::size_t own = 0; own < tasks.size(); ++own)
+      if (!tasks[own].between_groups && tasks[own].a == sparse_part && tasks[own].b == sparse_part) {
+        also_pair[own] = static_cast<index_t>(k);
+        done_elsewhere[k] = 1;
+        task_work[own] += task_work[k];
+        task_work[k] = 0;
+      }
+  }
   // Each group's weights on its source rows: none (unit), w's own entries (a block indicator), or gathered.
   std::vector<dense_vector<Scalar>> weights(static_cast<std::size_t>(count));
   std::vector<const Scalar*> weights_at(static_cast<std::size_t>(count), nullptr);
@@ -400,8 +422,26 @@ void add_crossprod(const T& t, const typename T::Scalar* w, dense_mref<typename 
                                     groups.members[static_cast<std::size_t>(tk.b)], w, shapes);
       return;
     }
+    if (done_elsewhere[static_cast<std::size_t>(k)]) return;
     const Scalar* c = weights_of(tk.a);
     detail::visit_part(t, tk.a, [&](const auto& sa, const auto&, const part_layout&) {
+      const index_t pair = tk.a == tk.b ? also_pair[static_cast<std::size_t>(k)] : -1;
+      if (pair >= 0) {
+        const task pt = tasks[static_cast<std::size_t>(pair)];
+        const index_t dense_part = pt.a == tk.a ? pt.b : pt.a;
+        detail::visit_part(t, dense_part, [&](const auto& sd, const auto&, const part_layout&) {
+          if constexpr (is_sparse_v<std::decay_t<decltype(sa)>> && !is_sparse_v<std::decay_t<decltype(sd)>>) {
+            auto blocks = kernels::gram_with_dense_block(sa, sd, c);
+            result.push_back({tk.a, tk.b, std::move(blocks.first)});
+            results[static_cast<std::size_t>(pair)].push_back(
+                {pt.a, pt.b,
+                 pt.a == dense_part ? std::move(blocks.second) : dense_matrix<Scalar>(blocks.second.transpose())});
+          } else {
+            amalur::detail::fail<value_error>("crossprod: a fused pair is not a CSR and a dense part (an amalur bug)");
+          }
+        });
+        return;
+      }
       if (tk.a == tk.b) {
         result.push_back({tk.a, tk.b, kernels::weighted_gram(sa, c)});
         return;

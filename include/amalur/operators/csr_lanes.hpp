@@ -108,50 +108,70 @@ void csr_rows_times(const csr_matrix<Scalar>& s, index_t begin, const dense_cref
   }
 }
 
-/// S^T diag(c) S (d x d) for a CSR S: every unordered pair of non-zeros in a
-/// row meets once (the upper triangle, mirrored at the end).
+/// One pair of a gram row. Forced inline, as add_gram_row: called four times
+/// a row, a lambda here stayed out of line (the month's crossprod 8.9 -> 11.0 ms).
+template <class Scalar>
+EIGEN_ALWAYS_INLINE void add_gram_pair(const csr_arrays<Scalar>& a, int k, int l, Scalar vk, index_t d, Scalar* lane) {
+  const index_t lo = std::min(a.inner[l], a.inner[k]), hi = std::max(a.inner[l], a.inner[k]);
+  lane[static_cast<std::size_t>(hi * d + lo)] += vk * a.value[l];
+}
+/// Row i's terms of S^T diag(c) S (weight wi = c_i) into a lane (d x d,
+/// column-major): every unordered pair of its non-zeros meets once, in the
+/// upper triangle. Inner indices are sorted in a row (Eigen's compressed
+/// storage), so l <= k stays there; min/max keep it so otherwise. Rows of one
+/// or two one-hot columns get their pairs written out, with no inner loop
+/// whose exits mispredict (2.2 -> 1.4 ms on the flights fact table); the
+/// terms and their order are the general loop's.
+template <class Scalar>
+EIGEN_ALWAYS_INLINE void add_gram_row(const csr_arrays<Scalar>& a, index_t i, Scalar wi, index_t d, Scalar* lane) {
+  const int begin = a.begin(i), end = a.end(i);
+  if (end - begin == 1) {
+    add_gram_pair(a, begin, begin, wi * a.value[begin], d, lane);
+  } else if (end - begin == 2) {
+    const Scalar v0 = wi * a.value[begin], v1 = wi * a.value[begin + 1];
+    add_gram_pair(a, begin, begin, v0, d, lane);
+    add_gram_pair(a, begin + 1, begin, v1, d, lane);
+    add_gram_pair(a, begin + 1, begin + 1, v1, d, lane);
+  } else {
+    for (int k = begin; k < end; ++k) {
+      const Scalar vk = wi * a.value[k];
+      for (int l = begin; l <= k; ++l) add_gram_pair(a, k, l, vk, d, lane);
+    }
+  }
+}
+
+/// Row i's terms of A^T diag(c) S into a lane (d_a x d, column-major): each
+/// stored value of S meets A's row i (`row`, its columns col_stride apart).
+/// Cols >= 0 fixes d_a at compile time (see fixed_count.hpp).
+template <int Cols, class Scalar>
+EIGEN_ALWAYS_INLINE void add_cross_row(const csr_arrays<Scalar>& a, index_t i, Scalar wi, const Scalar* row,
+                                      index_t col_stride, index_t cols_at_run_time, Scalar* lane) {
+  const index_t cols = Cols >= 0 ? Cols : cols_at_run_time;
+  for (int k = a.begin(i); k < a.end(i); ++k) {
+    const Scalar v = wi * a.value[k];
+    Scalar* column = lane + static_cast<std::size_t>(a.inner[k]) * static_cast<std::size_t>(cols);
+    for (index_t r = 0; r < cols; ++r) column[r] += v * row[r * col_stride];
+  }
+}
+
+/// S^T diag(c) S (d x d) for a CSR S, from the upper triangle.
 template <class Scalar>
 dense_matrix<Scalar> csr_weighted_gram(const csr_matrix<Scalar>& s, const vector_cref<Scalar>& c) {
   const index_t d = s.cols();
   lane_partials<Scalar> partial(s.rows(), d * d);  // a lane: d x d, column-major
   const csr_arrays<Scalar> a(s);
   const Scalar* weight = c.data();  // a raw pointer, as in dense_csr_weighted
-  // Inner indices are sorted in a row (Eigen's compressed storage), so l <= k
-  // stays in the upper triangle; min/max keep it so otherwise.
-  const auto add_pair = [&](Scalar* lane, int k, int l, Scalar vk) {
-    const index_t lo = std::min(a.inner[l], a.inner[k]), hi = std::max(a.inner[l], a.inner[k]);
-    lane[static_cast<std::size_t>(hi * d + lo)] += vk * a.value[l];
-  };
-  for (index_t i = 0; i < s.rows(); ++i) {
-    if (weight[i] == Scalar(0)) continue;
-    Scalar* lane = partial.of_row(i);
-    const int begin = a.begin(i), end = a.end(i);
-    // Rows of one or two one-hot columns get their pairs written out, with no
-    // inner loop whose exits mispredict (2.2 -> 1.4 ms on the flights fact
-    // table); the terms and their order are the general loop's.
-    if (end - begin == 1) {
-      add_pair(lane, begin, begin, weight[i] * a.value[begin]);
-    } else if (end - begin == 2) {
-      const Scalar v0 = weight[i] * a.value[begin], v1 = weight[i] * a.value[begin + 1];
-      add_pair(lane, begin, begin, v0);
-      add_pair(lane, begin + 1, begin, v1);
-      add_pair(lane, begin + 1, begin + 1, v1);
-    } else {
-      for (int k = begin; k < end; ++k) {
-        const Scalar vk = weight[i] * a.value[k];
-        for (int l = begin; l <= k; ++l) add_pair(lane, k, l, vk);
-      }
-    }
-  }
+  for (index_t i = 0; i < s.rows(); ++i)
+    if (weight[i] != Scalar(0)) add_gram_row(a, i, weight[i], d, partial.of_row(i));
   dense_matrix<Scalar> g = Eigen::Map<const dense_matrix<Scalar>>(partial.summed(), d, d);
   g.template triangularView<Eigen::StrictlyLower>() = g.transpose();
   return g;
 }
 
 /// block (d_a x d_b) += A^T diag(c) S for a dense A and a CSR S over the
-/// same rows: each stored value of S meets its row of A, no copy. A is read
-/// through its pointer and strides, with d_a fixed at compile time up to 4
-/// (a one-column A: 2.4 -> 1.0 ms on the flights fact table).
+/// same rows, no copy. A is read through its pointer and strides, with d_a
+/// fixed at compile time up to 4 (a one-column A: 2.4 -> 1.0 ms on the
+/// flights fact table).
 template <class A, class Scalar>
 void dense_csr_weighted(const A& dense, const csr_matrix<Scalar>& s, const vector_cref<Scalar>& c,
                         dense_matrix<Scalar>& block) {
@@ -162,20 +182,38 @@ void dense_csr_weighted(const A& dense, const csr_matrix<Scalar>& s, const vecto
   const index_t row_stride = dense.rowStride(), col_stride = dense.colStride();
   const Scalar* weight = c.data();
   with_fixed_count<4>(da, [&](auto fixed) {
-    constexpr int count = decltype(fixed)::value;
-    const index_t cols = count >= 0 ? count : da;
-    for (index_t i = 0; i < s.rows(); ++i) {
-      if (weight[i] == Scalar(0)) continue;
-      Scalar* lane = partial.of_row(i);
-      const Scalar* row = values + i * row_stride;
-      for (int k = a.begin(i); k < a.end(i); ++k) {
-        const Scalar v = weight[i] * a.value[k];
-        Scalar* column = lane + static_cast<std::size_t>(a.inner[k]) * static_cast<std::size_t>(cols);
-        for (index_t r = 0; r < cols; ++r) column[r] += v * row[r * col_stride];
-      }
-    }
+    for (index_t i = 0; i < s.rows(); ++i)
+      if (weight[i] != Scalar(0))
+        add_cross_row<decltype(fixed)::value>(a, i, weight[i], values + i * row_stride, col_stride, da,
+                                              partial.of_row(i));
   });
   block += Eigen::Map<const dense_matrix<Scalar>>(partial.summed(), da, db);
+}
+
+/// Both of the above in one pass over S and c, for a CSR part and a dense
+/// part that share their rows (an alias's one-hot and numeric columns):
+/// gram = S^T diag(c) S, block += A^T diag(c) S, bit for bit as the two
+/// kernels give them (the same terms, order and lanes), reading S once.
+template <class A, class Scalar>
+void csr_gram_and_cross(const csr_matrix<Scalar>& s, const A& dense, const vector_cref<Scalar>& c,
+                        dense_matrix<Scalar>& gram, dense_matrix<Scalar>& block) {
+  const index_t d = s.cols(), da = dense.cols();
+  lane_partials<Scalar> gram_lanes(s.rows(), d * d), cross_lanes(s.rows(), da * d);
+  const csr_arrays<Scalar> a(s);
+  const Scalar* values = dense.data();
+  const index_t row_stride = dense.rowStride(), col_stride = dense.colStride();
+  const Scalar* weight = c.data();
+  with_fixed_count<4>(da, [&](auto fixed) {
+    for (index_t i = 0; i < s.rows(); ++i) {
+      if (weight[i] == Scalar(0)) continue;
+      add_gram_row(a, i, weight[i], d, gram_lanes.of_row(i));
+      add_cross_row<decltype(fixed)::value>(a, i, weight[i], values + i * row_stride, col_stride, da,
+                                            cross_lanes.of_row(i));
+    }
+  });
+  gram = Eigen::Map<const dense_matrix<Scalar>>(gram_lanes.summed(), d, d);
+  gram.template triangularView<Eigen::StrictlyLower>() = gram.transpose();
+  block += Eigen::Map<const dense_matrix<Scalar>>(cross_lanes.summed(), da, d);
 }
 
 }  // namespace amalur::kernels::detail

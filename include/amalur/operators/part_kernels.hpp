@@ -9,6 +9,8 @@
 // Dense parts go through Eigen's own products; block indicators (identity,
 // offset) and block mappings use Eigen blocks, so they cost no copy.
 
+#include <utility>
+
 #include "amalur/core/traits.hpp"
 #include "amalur/metadata/layout.hpp"
 #include "amalur/operators/gather_scatter.hpp"
@@ -102,6 +104,24 @@ dense_matrix<Scalar> shared_rows_block(const Sa& sa, const Sb& sb, const vector_
     }
   }
   return block;
+}
+
+/// The own block of a CSR part and its block with a dense part over the
+/// same rows (c = I^T w of their shared indicator; null: unweighted) from one
+/// pass over the CSR part: {S^T diag(c) S, D^T diag(c) S}, bit for bit as
+/// weighted_gram and shared_rows_block give them.
+template <class Sparse, class Dense, class Scalar = typename Sparse::Scalar>
+std::pair<dense_matrix<Scalar>, dense_matrix<Scalar>> gram_with_dense_block(const Sparse& s, const Dense& dense,
+                                                                           const Scalar* c) {
+  static_assert(is_sparse_v<Sparse> && !is_sparse_v<Dense>, "gram_with_dense_block: a CSR part and a dense part");
+  dense_vector<Scalar> ones;
+  if (!c) ones = dense_vector<Scalar>::Ones(s.rows());
+  const vector_cref<Scalar> weights =
+      c ? vector_cref<Scalar>(Eigen::Map<const dense_vector<Scalar>>(c, s.rows())) : vector_cref<Scalar>(ones);
+  std::pair<dense_matrix<Scalar>, dense_matrix<Scalar>> out{dense_matrix<Scalar>(),
+                                                            dense_matrix<Scalar>::Zero(dense.cols(), s.cols())};
+  detail::csr_gram_and_cross(detail::row_major(s), dense, weights, out.first, out.second);
+  return out;
 }
 
 /// out (d x d) += M_a block M_b^T, and its mirror when the parts differ.
