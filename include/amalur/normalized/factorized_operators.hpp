@@ -345,10 +345,13 @@ void add_crossprod(const T& t, const typename T::Scalar* w, dense_mref<typename 
     bool between_groups;
   };
   std::vector<task> tasks;
+  std::vector<std::size_t> own_task(static_cast<std::size_t>(parts));  // the task of each part's own block
   for (index_t a = 0; a < parts; ++a)
     for (index_t b = a; b < parts; ++b)
-      if (groups.group_of[static_cast<std::size_t>(a)] == groups.group_of[static_cast<std::size_t>(b)])
+      if (groups.group_of[static_cast<std::size_t>(a)] == groups.group_of[static_cast<std::size_t>(b)]) {
+        if (a == b) own_task[static_cast<std::size_t>(a)] = tasks.size();
         tasks.push_back({a, b, false});
+      }
   const index_t count = static_cast<index_t>(groups.members.size());
   for (index_t g = 0; g < count; ++g)
     for (index_t h = g + 1; h < count; ++h) tasks.push_back({g, h, true});
@@ -387,14 +390,11 @@ void add_crossprod(const T& t, const typename T::Scalar* w, dense_mref<typename 
     const auto a = static_cast<std::size_t>(tk.a), b = static_cast<std::size_t>(tk.b);
     const auto& members = groups.members[static_cast<std::size_t>(groups.group_of[a])];
     if (members.size() != 2 || shapes[a].sparse == shapes[b].sparse) continue;
-    const index_t sparse_part = shapes[a].sparse ? tk.a : tk.b;
-    for (std::size_t own = 0; own < tasks.size(); ++own)
-      if (!tasks[own].between_groups && tasks[own].a == sparse_part && tasks[own].b == sparse_part) {
-        also_pair[own] = static_cast<index_t>(k);
-        done_elsewhere[k] = 1;
-        task_work[own] += task_work[k];
-        task_work[k] = 0;
-      }
+    const std::size_t own = own_task[shapes[a].sparse ? a : b];
+    also_pair[own] = static_cast<index_t>(k);
+    done_elsewhere[k] = 1;
+    task_work[own] += task_work[k];
+    task_work[k] = 0;
   }
   // Each group's weights on its source rows: none (unit), w's own entries (a block indicator), or gathered.
   std::vector<dense_vector<Scalar>> weights(static_cast<std::size_t>(count));
