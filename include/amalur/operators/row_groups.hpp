@@ -127,14 +127,13 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> scatter_g
     else
       sparse.push_back({p.outer, p.inner, p.values, p.column_offset});
   }
-  if (dense.size() > 4 || sparse.size() > 1) {
-    detail::scatter_flat<-1, -1>(dense, sparse, width, ra, rb, w, z.data());
-    return z;
-  }
   detail::with_fixed_count<4>(static_cast<index_t>(dense.size()), [&](auto dense_count) {
     detail::with_fixed_count<1>(static_cast<index_t>(sparse.size()), [&](auto sparse_count) {
       constexpr int d = decltype(dense_count)::value, c = decltype(sparse_count)::value;
-      if constexpr (d >= 0 && c >= 0) detail::scatter_flat<d, c>(dense, sparse, width, ra, rb, w, z.data());
+      if constexpr (d < 0 || c < 0)  // either count past its bound: both read at run time
+        detail::scatter_flat<-1, -1>(dense, sparse, width, ra, rb, w, z.data());
+      else
+        detail::scatter_flat<d, c>(dense, sparse, width, ra, rb, w, z.data());
     });
   });
   return z;
