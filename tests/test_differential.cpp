@@ -323,22 +323,37 @@ TEST_CASE("A^T diag(c) S of a dense and a CSR part gives the oracle's block for 
 
 TEST_CASE("S^T diag(c) S of a CSR part gives the oracle's gram on rows of 0, 1, 2 and more entries",
           "[differential]") {
-  // Rows of one and two entries take written-out pairs, longer rows the loop.
+  // Rows of one and two entries take short_row (a one-entry row's second
+  // entry goes to the lanes' spare column), longer rows the loop; 80 rows
+  // use one lane, 3000 rows four. With a dense part beside it, one pass
+  // gives the gram and the cross block, bit for bit as the separate kernels.
   std::mt19937_64 rng(31);
-  const index_t rows = 80, cols = 7;
-  dense_matrix<double> s_dense = dense_matrix<double>::Zero(rows, cols);
-  for (index_t i = 0; i < rows; ++i) {
-    const index_t entries = static_cast<index_t>(rng() % 5);  // 0..4
-    for (index_t e = 0; e < entries; ++e)
-      s_dense(i, static_cast<index_t>(rng() % cols)) = 0.5 + static_cast<double>(rng() % 100) / 50.0;
+  const index_t cols = 7;
+  for (index_t rows : {80, 3000}) {
+    CAPTURE(rows);
+    dense_matrix<double> s_dense = dense_matrix<double>::Zero(rows, cols);
+    for (index_t i = 0; i < rows; ++i) {
+      const index_t entries = static_cast<index_t>(rng() % 5);  // 0..4
+      for (index_t e = 0; e < entries; ++e)
+        s_dense(i, static_cast<index_t>(rng() % cols)) = 0.5 + static_cast<double>(rng() % 100) / 50.0;
+    }
+    const amalur::csr_matrix<double> s = s_dense.sparseView();
+    dense_vector<double> c = random_matrix<double>(rng, rows, 1);
+    for (index_t i = 0; i < rows; i += 9) c[i] = 0.0;
+    const dense_matrix<double> want = s_dense.transpose() * c.asDiagonal() * s_dense;
+    const dense_matrix<double> got = amalur::kernels::detail::csr_weighted_gram<double>(s, c);
+    CHECK((got - want).cwiseAbs().maxCoeff() < 1e-12 * std::max(1.0, want.cwiseAbs().maxCoeff()));
+    CHECK(want.cwiseAbs().maxCoeff() > 0.1);
+
+    const dense_matrix<double> a = random_matrix<double>(rng, rows, 2);
+    const dense_matrix<double> want_cross = a.transpose() * c.asDiagonal() * s_dense;
+    dense_matrix<double> separate = dense_matrix<double>::Zero(2, cols), fused = separate, fused_gram;
+    amalur::kernels::detail::dense_csr_weighted(a, s, c, separate);
+    amalur::kernels::detail::csr_gram_and_cross(s, a, c, fused_gram, fused);
+    CHECK((fused - want_cross).cwiseAbs().maxCoeff() < 1e-12 * std::max(1.0, want_cross.cwiseAbs().maxCoeff()));
+    CHECK(fused == separate);
+    CHECK(fused_gram == got);
   }
-  const amalur::csr_matrix<double> s = s_dense.sparseView();
-  dense_vector<double> c = random_matrix<double>(rng, rows, 1);
-  for (index_t i = 0; i < rows; i += 9) c[i] = 0.0;
-  const dense_matrix<double> want = s_dense.transpose() * c.asDiagonal() * s_dense;
-  const dense_matrix<double> got = amalur::kernels::detail::csr_weighted_gram<double>(s, c);
-  CHECK((got - want).cwiseAbs().maxCoeff() < 1e-12);
-  CHECK(want.cwiseAbs().maxCoeff() > 0.1);
 }
 
 TEST_CASE("a dense and a CSR part on one indicator: their blocks from one pass match the oracle", "[differential]") {
