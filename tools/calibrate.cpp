@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
     g.selfadjointView<Eigen::Lower>().rankUpdate(a.transpose());
     sink = sink + g(0, 0);
   });
-  hw.flops_per_second = 100000.0 * 48 * 48 / gram;
+  const amalur::target_shape gram_shape{100000.0, 48.0, 100000.0 * 48};  // counted as the cost model counts it
+  hw.flops_per_second = amalur::materialized_work(amalur::operation::crossprod, gram_shape, false, 1).flops / gram;
 
   // The largest cache (sysfs on Linux; else the profile's default): working
   // sets up to it stream at the cache rate, past it at the memory rate.
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
   }
 
   // Bytes: matrix-vector products, counted as the cost model counts them
-  // (the matrix, and the result re-read per block of columns): one past the
+  // (the matrix, x and the result): one past the
   // cache (memory-bound; at most 1 GB), one that stays in it (4 MB).
   auto gemv_rate = [&](amalur::index_t rows, int repeats) {
     const Eigen::MatrixXd m = Eigen::MatrixXd::Random(rows, 32);
@@ -86,18 +87,22 @@ int main(int argc, char** argv) {
   // The model adds the loop's streamed bytes (the index, the output read and
   // written) on their own: only the rest is the indexed reads' time.
   const double streamed = 24.0 * static_cast<double>(idx.size());
-  auto indexed_rate = [&](double seconds) {
-    const double rest = std::max(seconds - streamed / hw.bytes_per_second, 0.25 * seconds);
-    return static_cast<double>(idx.size()) / rest;
+  const double accesses = static_cast<double>(idx.size());
+  auto indexed_rate = [&](double seconds, double other_seconds) {
+    const double rest = std::max(seconds - streamed / hw.bytes_per_second - other_seconds, 0.25 * seconds);
+    return accesses / rest;
   };
-  hw.random_per_second = indexed_rate(gather);
   // ... and into a table that fits the core's cache (64 KB).
   for (auto& i : idx) i = static_cast<amalur::index_t>(rng() % 8192);
   const double near = median_seconds([&] {
     for (std::size_t i = 0; i < idx.size(); ++i) out[static_cast<amalur::index_t>(i)] += table[idx[i]];
     sink = sink + out[0];
   });
-  hw.near_random_per_second = indexed_rate(near);
+  hw.near_random_per_second = indexed_rate(near, 0);
+  // The model counts the share of the far table the cache holds as near accesses (add_random).
+  amalur::work far;
+  amalur::add_random(far, accesses, 8.0 * amalur::kNearTableBytes);
+  hw.random_per_second = far.random * indexed_rate(gather, far.near / hw.near_random_per_second) / accesses;
 
   // Parallel efficiency: two tasks of a few hundred microseconds each (a
   // kernel step's size), on every core against one thread, as the kernels run them.

@@ -26,17 +26,37 @@ struct work {
   /// the profile's threads: the sum and the largest of the tasks' weights
   /// (see task_weight). Zero: one serial task.
   double task_sum = 0, task_max = 0;
+  /// Seconds a call costs whatever its size (the factorized products' setup).
+  double overhead = 0;
 };
 
 /// A gather or scatter table up to this size stays in a core's cache (L2).
 inline constexpr double kNearTableBytes = 1024.0 * 1024.0;
 
-/// Adds `accesses` indexed accesses into a table of `table_bytes`.
+/// What a factorized product call costs beyond its streamed bytes and
+/// indexed accesses, at every size: its tasks' dispatch and per-part
+/// temporaries. bench_grid's dense cells at tuple ratio >= 10 put it at
+/// 25-34 us (the intercept of measured time against gathered rows); without
+/// it the model factorized small products that ran 2x faster materialized.
+inline constexpr double kProductCallSeconds = 25e-6;
+/// The dense crossprod's cost per cell of T beyond its d flops per row
+/// (Eigen's rank update packs and mirrors its blocks), and per column past a
+/// multiple of 4 (which Eigen's kernel takes one at a time): bench_grid
+/// measured 0.70 ns per cell at 12 columns, 1.32 at 11, 1.35 at 15.
+inline constexpr double kGramCellFlops = 20.0;
+inline constexpr double kGramRemainderFlops = 8.0;
+constexpr double gram_cell_flops(double cols) {
+  const double past_four = cols - 4.0 * static_cast<double>(static_cast<long long>(cols / 4.0));
+  return kGramCellFlops + kGramRemainderFlops * past_four;
+}
+
+/// Adds `accesses` indexed accesses into a table of `table_bytes`: near
+/// while it fits the cache, else the share of it the cache holds stays near
+/// (tables of 1.6-2.7 MB measured 1-2 ns an access, between the two rates).
 constexpr void add_random(work& w, double accesses, double table_bytes) {
-  if (table_bytes <= kNearTableBytes)
-    w.near += accesses;
-  else
-    w.random += accesses;
+  const double near_share = table_bytes <= kNearTableBytes ? 1.0 : kNearTableBytes / table_bytes;
+  w.near += near_share * accesses;
+  w.random += (1.0 - near_share) * accesses;
 }
 
 constexpr double max_of(double a, double b) { return a > b ? a : b; }
@@ -87,10 +107,11 @@ constexpr double seconds(const work& w, const hardware_profile& hw) {
   const double bandwidth = w.footprint <= hw.cache_bytes ? hw.cache_bytes_per_second : hw.bytes_per_second;
   const double serial = max_of(w.flops / hw.flops_per_second, w.bytes / bandwidth) + w.random / hw.random_per_second +
                         w.near / hw.near_random_per_second;
-  if (hw.threads <= 1 || w.task_sum <= 0 || w.task_sum - w.task_max < kParallelWeightMin) return serial;
+  if (hw.threads <= 1 || w.task_sum <= 0 || w.task_sum - w.task_max < kParallelWeightMin) return serial + w.overhead;
   const double spread = min_of(1.0, w.task_sum / task_weight(w));
   const double threads = 1.0 + hw.parallel_efficiency * (hw.threads - 1);
-  return serial * (1.0 - spread + spread * max_of(1.0 / threads, w.task_max / w.task_sum)) + kThreadStartSeconds;
+  return serial * (1.0 - spread + spread * max_of(1.0 / threads, w.task_max / w.task_sum)) + kThreadStartSeconds +
+         w.overhead;
 }
 
 /// One part of a normalized matrix, as the cost model sees it.
@@ -137,10 +158,7 @@ constexpr work scatter_work(const part_shape& a, const part_shape& b, double sha
   work w;
   const double per_row = a.source_rows > 0 ? a.nonzeros / a.source_rows : 0;
   const double z_bytes = 8.0 * b.source_rows * a.source_cols;
-  if (z_bytes <= kNearTableBytes)
-    w.near = shared * per_row;
-  else
-    w.random = shared * per_row;
+  add_random(w, shared * per_row, z_bytes);
   w.flops = 2.0 * shared * per_row + 2.0 * (b.sparse ? b.nonzeros : b.source_rows * b.source_cols) * a.source_cols;
   w.near += kRowStepAccesses * row_steps;
   w.bytes = 16.0 * shared + z_bytes + value_bytes(b);
@@ -155,10 +173,7 @@ constexpr work cooccurrence_work(const part_shape& a, const part_shape& b, doubl
   const double per_b = b.source_rows > 0 ? b.nonzeros / b.source_rows : 0;
   const double pairs = shared * per_a * per_b;
   w.flops = 2.0 * pairs;
-  if (8.0 * a.source_cols * b.source_cols <= kNearTableBytes)
-    w.near = pairs + shared * (per_a + per_b);
-  else
-    w.random = pairs + shared * (per_a + per_b);
+  add_random(w, pairs + shared * (per_a + per_b), 8.0 * a.source_cols * b.source_cols);
   w.flops += 4.0 * shared * (per_a + per_b);  // each entry read through its row
   w.near += kRowStepAccesses * row_steps;
   w.bytes = 16.0 * shared + value_bytes(a) + value_bytes(b);
@@ -226,6 +241,7 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
   if (cost_detail::is_product(op)) {
     w.bytes += 8.0 * t.rows * m;  // the n-sized side: zeroed output or the input read
     w.footprint += 8.0 * t.rows * m;
+    w.overhead = kProductCallSeconds;
     // T X runs each gathered part's S_k X as a task, then T's rows in blocks
     // (a dense block part's product, every gather); the other products run
     // one task per part (group), its scatter included.
@@ -236,7 +252,10 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
       work source, rows;
       source.flops = 2.0 * p.nonzeros * m;
       source.bytes = cost_detail::value_bytes(p) + 8.0 * p.source_cols * m;
-      if (!p.sparse) source.bytes += cost_detail::output_passes(op, p.source_rows, p.source_cols, m);
+      if (!p.sparse)
+        source.bytes += cost_detail::output_passes(op, p.source_rows, p.source_cols, m);
+      else  // indexed access to X, as for a materialized CSR T
+        add_random(source, p.nonzeros * m, 8.0 * p.source_cols * m);
       source.footprint = cost_detail::value_bytes(p);
       if (p.block_rows) {
         rows.bytes = 16.0 * p.source_rows * m;
@@ -282,7 +301,7 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
   for (std::size_t a = 0; a < count; ++a) {
     const part_shape& p = parts[a];
     work own;
-    own.flops = p.nonzeros * (p.sparse ? p.nonzeros / max_of(1.0, p.source_rows) : p.source_cols);
+    own.flops = p.nonzeros * (p.sparse ? p.nonzeros / max_of(1.0, p.source_rows) : p.source_cols + gram_cell_flops(p.source_cols));
     own.bytes = cost_detail::value_bytes(p) * (p.block_rows && !weighted ? 1.0 : 2.0);
     own.footprint = cost_detail::value_bytes(p);
     if (!p.block_rows) add_random(own, p.taken_rows, 8.0 * p.source_rows);  // the multiplicities I^T w
@@ -307,8 +326,9 @@ constexpr work materialized_work(operation op, const target_shape& t, bool spars
   w.footprint = bytes + 8.0 * t.rows * m;
   if (cost_detail::is_product(op)) {
     w.flops = 2.0 * cells * m;
+    // No output passes for a dense T (unlike a dense part above): bench_grid
+    // measured T x streaming T at the rate of T^T y, 0.11-0.14 ns per cell.
     w.bytes = bytes + 8.0 * (t.rows + t.cols) * m;
-    if (!sparse) w.bytes += cost_detail::output_passes(op, t.rows, t.cols, m);
     if (sparse) add_random(w, t.nonzeros * m, 8.0 * t.cols * m);  // indexed access to X
     return w;
   }
@@ -324,10 +344,10 @@ constexpr work materialized_work(operation op, const target_shape& t, bool spars
     const double per_row = t.rows > 0 ? t.nonzeros / t.rows : 0;
     const double pairs = t.rows * per_row * (per_row + 1.0) / 2.0;  // one triangle, mirrored after
     w.flops = 2.0 * pairs;
-    add_random(w, pairs, 8.0 * t.cols * t.cols);
+    add_random(w, pairs, 4.0 * t.cols * (t.cols + 1.0));  // the kernel's accumulator: one triangle
     w.bytes = 2.0 * bytes + 8.0 * t.cols * t.cols;
   } else {
-    w.flops = (weighted ? 2.0 : 1.0) * t.rows * t.cols * t.cols;
+    w.flops = (weighted ? 2.0 : 1.0) * t.rows * t.cols * t.cols + gram_cell_flops(t.cols) * t.rows * t.cols;
     w.bytes = (weighted ? 3.0 : 1.0) * bytes;
   }
   return w;

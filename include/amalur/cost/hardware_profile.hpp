@@ -2,19 +2,21 @@
 // What the cost model converts work into time with: the rates of this
 // machine. The defaults were measured on a 2-core x86-64 build machine with
 // the calibration program (tools/calibrate.cpp), except the cache size, a
-// portable 16 MB (that machine's last level is a shared 480 MB); run it to
-// measure yours and load the JSON with amalur::io::load_profile (target
-// amalur::io).
+// portable 16 MB (that machine's last level is a shared 480 MB), and the
+// flop and cache rates, fitted to bench_grid's 1,152 measured cells on that
+// machine (calibrate measures 3.7e10 and 7e10 there: one product each, where
+// the grid runs every operator); run it to measure yours and load the JSON
+// with amalur::io::load_profile (target amalur::io).
 
 namespace amalur {
 
 struct hardware_profile {
   /// Dense product rate of one core through Eigen (flop/s).
-  double flops_per_second = 9.2e9;
+  double flops_per_second = 4.0e10;
   /// Streaming bandwidth from memory (bytes/s), for working sets past the cache.
   double bytes_per_second = 1.19e10;
   /// Streaming bandwidth when the working set fits in `cache_bytes`.
-  double cache_bytes_per_second = 3.65e10;
+  double cache_bytes_per_second = 5.0e10;
   double cache_bytes = 16.0 * 1024 * 1024;
   /// Indexed reads or writes (gathers, scatters) into a table past the core's
   /// cache, and into one that fits (see kNearTableBytes in counts.hpp).
