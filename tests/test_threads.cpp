@@ -187,6 +187,14 @@ TEST_CASE("keeping freed memory in the process changes no result", "[threads][me
     std::vector<double> block(std::size_t(2) << 20, 1.0);
     CHECK(block.back() == 1.0);
   }
+  {  // handing back all but two 8 MB blocks, which the next fit's vectors may take
+    std::vector<double> block(std::size_t(2) << 20, 1.0);
+    CHECK(block.back() == 1.0);
+  }
+  const bool kept_some = amalur::return_free_memory_except(2, std::size_t(8) << 20);
+  if (glibc_allocator) CHECK(kept_some);
+  const auto after_kept = amalur::logistic_regression().l2(1e-3).fit(t, labels);
+  CHECK(same_bits(after_kept.coefficients, before.coefficients));
   const bool returned = amalur::return_free_memory();
   if (glibc_allocator) CHECK(returned);
 }

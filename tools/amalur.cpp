@@ -325,6 +325,11 @@ double expected_fit_seconds(const json& per_iteration, strategy used, double ite
   return iterations * op_seconds + (used == strategy::materialized ? build : 0.0);
 }
 
+/// The n-sized vectors a GLM fit allocates: its workspace (eta, the next
+/// eta, mu, and two for the working weights and response), the prior
+/// weights, and the scores of its metrics.
+constexpr std::size_t kFitVectors = 8;
+
 int train(const std::string& spec_path, const std::string& strategy_name, const std::string& output,
           const catalog_flags& catalog_at) {
   // Freed blocks stay in the process (amalur/execution/memory.hpp): loading's
@@ -351,8 +356,9 @@ int train(const std::string& spec_path, const std::string& strategy_name, const 
   const auto sources = history ? source_records(s, p) : std::vector<catalog::source_record>{};
   p.release_data();
   // What the tables held goes back to the system, or the fit's own vectors would come on top of it
-  // (2M rows: a peak of 272 MB instead of 241 MB).
-  amalur::return_free_memory();
+  // (2M rows: a peak of 272 MB instead of 241 MB); but as many n-sized blocks as the fit allocates
+  // stay for it, already faulted in.
+  amalur::return_free_memory_except(kFitVectors, static_cast<std::size_t>(t.rows()) * sizeof(double));
   json out;
   out["n_rows"] = t.rows();
   out["n_features"] = t.cols();
