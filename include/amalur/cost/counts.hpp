@@ -301,7 +301,8 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
   for (std::size_t a = 0; a < count; ++a) {
     const part_shape& p = parts[a];
     work own;
-    own.flops = p.nonzeros * (p.sparse ? p.nonzeros / max_of(1.0, p.source_rows) : p.source_cols + gram_cell_flops(p.source_cols));
+    own.flops = p.nonzeros * (p.sparse ? p.nonzeros / max_of(1.0, p.source_rows)
+                                       : p.source_cols + gram_cell_flops(p.source_cols));
     own.bytes = cost_detail::value_bytes(p) * (p.block_rows && !weighted ? 1.0 : 2.0);
     own.footprint = cost_detail::value_bytes(p);
     if (!p.block_rows) add_random(own, p.taken_rows, 8.0 * p.source_rows);  // the multiplicities I^T w
@@ -344,7 +345,7 @@ constexpr work materialized_work(operation op, const target_shape& t, bool spars
     const double per_row = t.rows > 0 ? t.nonzeros / t.rows : 0;
     const double pairs = t.rows * per_row * (per_row + 1.0) / 2.0;  // one triangle, mirrored after
     w.flops = 2.0 * pairs;
-    add_random(w, pairs, 4.0 * t.cols * (t.cols + 1.0));  // the kernel's accumulator: one triangle
+    add_random(w, pairs, 4.0 * t.cols * (t.cols + 1.0));  // the entries the kernel adds into: one triangle
     w.bytes = 2.0 * bytes + 8.0 * t.cols * t.cols;
   } else {
     w.flops = (weighted ? 2.0 : 1.0) * t.rows * t.cols * t.cols + gram_cell_flops(t.cols) * t.rows * t.cols;
