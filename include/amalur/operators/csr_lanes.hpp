@@ -236,7 +236,7 @@ void cross_rows(const A& dense, const csr_matrix<Scalar>& s, const vector_cref<S
       Scalar* cross_lane = cross.of_row(i);
       short_row<Scalar> r;
       if (WithGram && read_short_row(a, i, d, r)) {
-        if constexpr (WithGram) add_gram_short(r, wi, d + 1, gram.of_row(i));
+        add_gram_short(r, wi, d + 1, gram.of_row(i));
         add_cross_entry<cols>(r.k0, r.v0, wi, row, col_stride, da, cross_lane);
         add_cross_entry<cols>(r.k1, r.v1, wi, row, col_stride, da, cross_lane);
       } else {
@@ -254,8 +254,10 @@ template <class A, class Scalar>
 void dense_csr_weighted(const A& dense, const csr_matrix<Scalar>& s, const vector_cref<Scalar>& c,
                         dense_matrix<Scalar>& block) {
   const index_t da = dense.cols(), db = s.cols();
-  lane_partials<Scalar> partial(s.rows(), da * (db + 1));  // a lane: d_a x (d_b + 1), column-major
-  cross_rows<false>(dense, s, c, partial.view(), partial.view());
+  // A lane: d_a x (d_b + 1), column-major. The spare column stays unused
+  // here, but the lanes are csr_gram_and_cross's, so both give the same bits.
+  lane_partials<Scalar> partial(s.rows(), da * (db + 1));
+  cross_rows<false>(dense, s, c, partial.view(), {});
   block += Eigen::Map<const dense_matrix<Scalar>>(partial.summed(), da, db + 1).leftCols(db);
 }
 
