@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 #endif
 
 #include "paired.hpp"
@@ -127,9 +128,16 @@ const amalur::integration::prepared* flights_month(bool binary) {
   if (!fs::exists(dir / "flights.csv")) {
     std::string text = amalur::io::read_file(flights.string(), "flights");
     text.resize(text.find("\n2001-02-") + 1);
-    std::ofstream(dir / "flights.csv", std::ios::binary) << text;
+    // Written aside, then renamed: an interrupted run leaves no half file for the next to use.
+    const fs::path part = dir / ("flights.csv." + std::to_string(::getpid()));
+    std::ofstream(part, std::ios::binary) << text;
+    fs::rename(part, dir / "flights.csv");
   }
-  fs::copy_file(airports, dir / "airports.csv", fs::copy_options::skip_existing);
+  if (!fs::exists(dir / "airports.csv")) {
+    const fs::path part = dir / ("airports.csv." + std::to_string(::getpid()));
+    fs::copy_file(airports, part, fs::copy_options::overwrite_existing);
+    fs::rename(part, dir / "airports.csv");
+  }
   const std::string spec = R"({"tables": {"flights": {"path": "flights.csv"}, "airports": {"path": "airports.csv"}},
  "base": "flights",
  "joins": [{"table": "airports", "as": "o", "kind": "left", "on": [["origin", "iata"]]},

@@ -12,6 +12,8 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -19,9 +21,38 @@ namespace amalur_test {
 
 namespace fs = std::filesystem;
 
+/// The process's scratch folders, removed when the test program exits (by
+/// the process that made them, not a forked child), so a test run leaves
+/// nothing in /tmp; AMALUR_KEEP_SCRATCH=1 keeps them to look at a failure.
+class scratch_roots {
+ public:
+  static scratch_roots& instance() {
+    static scratch_roots roots;
+    return roots;
+  }
+  void add(const fs::path& root) {
+    for (const auto& r : roots_)
+      if (r == root) return;
+    roots_.push_back(root);
+  }
+  ~scratch_roots() {
+    const char* keep = std::getenv("AMALUR_KEEP_SCRATCH");
+    if (::getpid() != owner_ || (keep && std::string(keep) == "1")) return;
+    std::error_code ignored;  // a folder already gone is fine
+    for (const auto& r : roots_) fs::remove_all(r, ignored);
+  }
+
+ private:
+  scratch_roots() : owner_(::getpid()) {}
+  pid_t owner_;
+  std::vector<fs::path> roots_;
+};
+
 /// A fresh directory for one test, unique to this process.
 inline fs::path scratch(const std::string& group, const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("amalur-" + group + "-" + std::to_string(::getpid())) / name;
+  const fs::path root = fs::temp_directory_path() / ("amalur-" + group + "-" + std::to_string(::getpid()));
+  scratch_roots::instance().add(root);
+  const fs::path dir = root / name;
   fs::remove_all(dir);  // empty: a process with a reused pid must not find an earlier run's files
   fs::create_directories(dir);
   return dir;
