@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "amalur/execution/memory.hpp"
+#include "allocator.hpp"
 #include "scenario.hpp"
 
 using namespace amalur_test;
@@ -161,15 +162,6 @@ TEST_CASE("1, 2 and 3 threads give bit-identical operators and GLM fits", "[thre
   }
   CHECK_THROWS_AS(t.set_threads(-1), amalur::value_error);
 }
-
-// A sanitizer brings its own allocator, which takes no glibc settings.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool glibc_allocator = false;
-#elif defined(__GLIBC__)
-constexpr bool glibc_allocator = true;
-#else
-constexpr bool glibc_allocator = false;
-#endif
 
 TEST_CASE("keeping freed memory in the process changes no result", "[threads][memory]") {
   const index_t n = amalur::kTaskRows + 5001;

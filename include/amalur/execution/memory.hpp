@@ -32,12 +32,19 @@ namespace amalur {
 /// Keeps freed blocks up to 32 MiB (glibc's largest heap threshold) in the
 /// heap and stops trimming its free space, so freed pages are
 /// reused rather than faulted in again. The process's peak memory is the same;
-/// its memory after a peak stays at that peak. Returns false where the C
-/// library offers no such setting (anything but glibc) or a sanitizer's
-/// allocator stands in for glibc's: nothing changes there.
+/// its memory after a peak stays at that peak. Threads started afterwards
+/// (the kernels' helpers start at the first parallel step) share the main
+/// heap: a thread's own glibc heap holds at most 64 MiB, and past that glibc
+/// unmaps its freed heaps whatever the trim setting, so a helper faulted its
+/// blocks in again on every call (on 2 threads, 163 of the cost-model grid's
+/// 1,152 factorized timings moved by more than 1.5x between two runs; 74 with
+/// one heap). Returns false where the C library offers no such setting
+/// (anything but glibc) or a sanitizer's allocator stands in for glibc's:
+/// nothing changes there.
 inline bool keep_freed_memory() {
 #if defined(__GLIBC__)
-  return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max()) == 1;
+  return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max()) == 1 &&
+         mallopt(M_ARENA_MAX, 1) == 1;
 #else
   return false;
 #endif
