@@ -125,19 +125,19 @@ const amalur::integration::prepared* flights_month(bool binary) {
   if (!fs::exists(flights) || !fs::exists(airports)) return nullptr;
   const fs::path dir = fs::temp_directory_path() / "amalur-bench-flights-month";
   fs::create_directories(dir);
-  if (!fs::exists(dir / "flights.csv")) {
+  // Each cached file is written aside, then renamed: an interrupted run leaves no half file for the next to use.
+  const auto cache = [&](const char* name, const auto& write) {
+    if (fs::exists(dir / name)) return;
+    const fs::path part = dir / (std::string(name) + "." + std::to_string(::getpid()));
+    write(part);
+    fs::rename(part, dir / name);
+  };
+  cache("flights.csv", [&](const fs::path& part) {
     std::string text = amalur::io::read_file(flights.string(), "flights");
     text.resize(text.find("\n2001-02-") + 1);
-    // Written aside, then renamed: an interrupted run leaves no half file for the next to use.
-    const fs::path part = dir / ("flights.csv." + std::to_string(::getpid()));
     std::ofstream(part, std::ios::binary) << text;
-    fs::rename(part, dir / "flights.csv");
-  }
-  if (!fs::exists(dir / "airports.csv")) {
-    const fs::path part = dir / ("airports.csv." + std::to_string(::getpid()));
-    fs::copy_file(airports, part, fs::copy_options::overwrite_existing);
-    fs::rename(part, dir / "airports.csv");
-  }
+  });
+  cache("airports.csv", [&](const fs::path& part) { fs::copy_file(airports, part, fs::copy_options::overwrite_existing); });
   const std::string spec = R"({"tables": {"flights": {"path": "flights.csv"}, "airports": {"path": "airports.csv"}},
  "base": "flights",
  "joins": [{"table": "airports", "as": "o", "kind": "left", "on": [["origin", "iata"]]},
