@@ -68,6 +68,21 @@ static_assert(amalur::seconds(two_tasks(kSmall), on_threads(2)) == amalur::secon
 static_assert(amalur::seconds(two_tasks(kBig), on_threads(0)) == amalur::seconds(two_tasks(kBig), on_threads(1)));
 static_assert(amalur::seconds(two_tasks(kBig), half_efficient) == amalur::seconds(two_tasks(kBig), on_threads(2)));
 
+// Building T writes new arrays, and new memory costs its page faults: CSR's values, columns and
+// row starts, or every cell of the dense T; where the OS hands out pages slower, the build costs more.
+namespace {
+constexpr amalur::hardware_profile slow_pages = [] {
+  amalur::hardware_profile hw = amalur::default_profile;
+  hw.fresh_bytes_per_second /= 4;
+  return hw;
+}();
+constexpr amalur::work kCsrBuild = amalur::build_work(kStar, 2, kStarT, true);
+}  // namespace
+static_assert(kCsrBuild.fresh == 12.0 * 36e6 + 12.0 * 1e6);
+static_assert(amalur::build_work(kStar, 2, kStarT, false).fresh == 8.0 * 36e6 * 1.0);
+static_assert(amalur::seconds(kCsrBuild, slow_pages) - amalur::seconds(kCsrBuild, amalur::default_profile) >
+              2.99 * kCsrBuild.fresh / amalur::default_profile.fresh_bytes_per_second);
+
 namespace {
 struct star {
   MatrixXd fact, dim;
@@ -178,4 +193,44 @@ TEST_CASE("expressions combine with Eigen objects as Eigen products do", "[cost]
   VectorXd assigned;
   assigned = t * b;
   CHECK(assigned.isApprox(m * b));
+}
+
+// A gather that never goes back (a row selection of the fact table) streams its source: the model
+// counts its accesses as near ones, so an ordered part costs less than a shuffled one.
+namespace {
+constexpr amalur::part_shape kSelectedFact[] = {{1e6, 4, 4e6, 8e5, false, false, true}};
+constexpr amalur::part_shape kShuffledFact[] = {{1e6, 4, 4e6, 8e5, false, false, false}};
+constexpr amalur::target_shape kSelectedT{8e5, 4, 32e5};
+}  // namespace
+static_assert(amalur::factorized_work(amalur::operation::multiply, kSelectedFact, 1, kSelectedT, 1).random == 0);
+static_assert(amalur::factorized_work(amalur::operation::multiply, kShuffledFact, 1, kSelectedT, 1).random > 0);
+
+TEST_CASE("a row selection keeps the sources of one indicator together and its gathers ordered", "[cost]") {
+  // A fact table's dense and CSR columns on one identity, a dimension's on one shuffled gather.
+  const std::vector<index_t> fk = {2, 0, 1, 2, 0, 1};
+  const amalur::gather_rows by_fk(fk);  // one indicator object: its copies share the rows
+  const MatrixXd fact = MatrixXd::Random(6, 2), dim = MatrixXd::Random(3, 2);
+  const amalur::csr_matrix<double> fact_codes = MatrixXd::Identity(6, 3).sparseView();
+  const amalur::csr_matrix<double> dim_codes = MatrixXd::Identity(3, 3).sparseView();
+  std::vector<amalur::dynamic_source<double>> sources;
+  sources.emplace_back(fact, amalur::identity_rows(), amalur::column_block(0, 2));
+  sources.emplace_back(fact_codes, amalur::identity_rows(), amalur::column_block(2, 3));
+  sources.emplace_back(dim, by_fk, amalur::column_block(5, 2));
+  sources.emplace_back(dim_codes, by_fk, amalur::column_block(7, 3));
+  const amalur::dynamic_normalized_matrix<double> t(std::move(sources));
+  const std::vector<index_t> picked = {0, 2, 3, 5};
+  auto selected = t.select_rows(picked);
+  const auto parts = selected.part_shapes();
+  REQUIRE(parts.size() == 4);
+  CHECK(parts[0].group == parts[1].group);
+  CHECK(parts[2].group == parts[3].group);
+  CHECK(parts[0].group != parts[2].group);
+  CHECK((parts[0].ordered_rows && parts[1].ordered_rows));  // rows 0, 2, 3, 5 of the fact table
+  CHECK(!parts[2].ordered_rows);                            // dimension rows 2, 1, 2, 1
+  // The same T's rows either way, and the factorized crossprod on them agrees.
+  const MatrixXd full = t.materialize(), rows_of = selected.materialize();
+  for (std::size_t i = 0; i < picked.size(); ++i) CHECK(rows_of.row(static_cast<index_t>(i)) == full.row(picked[i]));
+  selected.set_strategy(amalur::strategy::factorized);
+  const VectorXd w = VectorXd::LinSpaced(4, 0.5, 2.0);
+  CHECK(selected.crossprod(w).isApprox(rows_of.transpose() * w.asDiagonal() * rows_of, 1e-12));
 }

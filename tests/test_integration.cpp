@@ -476,14 +476,21 @@ TEST_CASE("amalur --threads 1, 2 and 3 print the same bits (shipped flights samp
   CHECK(status == 2);
 }
 
-TEST_CASE("a hardware profile's JSON keeps its thread count and efficiency and refuses bad ones", "[io]") {
+TEST_CASE("a hardware profile's JSON keeps its thread count, efficiency and page rate and refuses bad ones", "[io]") {
   amalur::hardware_profile hw;
   hw.threads = 3;
   hw.random_per_second = 1.5e8;
   const amalur::hardware_profile back = amalur::io::profile_from_json(amalur::io::to_json(hw));
   CHECK(back.threads == 3);
   CHECK(back.random_per_second == 1.5e8);
+  hw.fresh_bytes_per_second = 2.5e9;
+  CHECK(amalur::io::profile_from_json(amalur::io::to_json(hw)).fresh_bytes_per_second == 2.5e9);
   auto j = amalur::io::to_json(hw);
+  j.erase("fresh_bytes_per_second");  // files saved before the field: the default
+  CHECK(amalur::io::profile_from_json(j).fresh_bytes_per_second == amalur::default_profile.fresh_bytes_per_second);
+  j["fresh_bytes_per_second"] = 0;
+  CHECK_THROWS_WITH(amalur::io::profile_from_json(j), Catch::Contains("'fresh_bytes_per_second' must be a positive number"));
+  j["fresh_bytes_per_second"] = 2.5e9;
   j.erase("threads");
   CHECK(amalur::io::profile_from_json(j).threads == 0);  // absent: this machine's cores
   j["threads"] = -1;

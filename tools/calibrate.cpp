@@ -9,6 +9,7 @@
 #include <string>
 #include <chrono>
 #include <iostream>
+#include <memory>
 #include <random>
 
 namespace {
@@ -103,6 +104,17 @@ int main(int argc, char** argv) {
   amalur::work far;
   amalur::add_random(far, accesses, 8.0 * amalur::kNearTableBytes);
   hw.random_per_second = far.random * indexed_rate(gather, far.near / hw.near_random_per_second) / accesses;
+
+  // New memory: the first write to each page of fresh arrays, as a build of T
+  // makes them (64 MiB each: past glibc's largest mmap threshold, so every
+  // round gets pages the process never had).
+  const std::size_t fresh_bytes = 64u << 20;
+  const double first_touch = median_seconds([&] {
+    std::unique_ptr<char[]> block(new char[fresh_bytes]);
+    for (std::size_t i = 0; i < fresh_bytes; i += 4096) block[i] = 1;
+    sink = sink + block[fresh_bytes / 2];
+  }, 5);
+  hw.fresh_bytes_per_second = static_cast<double>(fresh_bytes) / first_touch;
 
   // Parallel efficiency: two tasks of a few hundred microseconds each (a
   // kernel step's size), on every core against one thread, as the kernels run them.

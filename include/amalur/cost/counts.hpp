@@ -22,6 +22,7 @@ struct work {
   double random = 0;     // indexed accesses into tables past the core's cache
   double near = 0;       // indexed accesses into tables that fit in it
   double footprint = 0;  // distinct bytes touched: decides cache or memory bandwidth
+  double fresh = 0;      // bytes of new arrays, written for the first time (page faults)
   /// The factorized operators run one task per part (or pair of parts) on
   /// the profile's threads: the sum and the largest of the tasks' weights
   /// (see task_weight). Zero: one serial task.
@@ -73,6 +74,7 @@ constexpr void add_serial(work& total, const work& part) {
   total.random += part.random;
   total.near += part.near;
   total.footprint += part.footprint;
+  total.fresh += part.fresh;
 }
 /// Adds one task's work to `total`.
 constexpr void add_task(work& total, const work& task) {
@@ -106,7 +108,7 @@ constexpr void add_row_blocks(work& total, const work& rows_work, double rows) {
 constexpr double seconds(const work& w, const hardware_profile& hw) {
   const double bandwidth = w.footprint <= hw.cache_bytes ? hw.cache_bytes_per_second : hw.bytes_per_second;
   const double serial = max_of(w.flops / hw.flops_per_second, w.bytes / bandwidth) + w.random / hw.random_per_second +
-                        w.near / hw.near_random_per_second;
+                        w.near / hw.near_random_per_second + w.fresh / hw.fresh_bytes_per_second;
   if (hw.threads <= 1 || w.task_sum <= 0 || w.task_sum - w.task_max < kParallelWeightMin) return serial + w.overhead;
   const double spread = min_of(1.0, w.task_sum / task_weight(w));
   const double threads = 1.0 + hw.parallel_efficiency * (hw.threads - 1);
@@ -122,11 +124,23 @@ struct part_shape {
   double taken_rows = 0;   // target rows it fills (sum of the multiplicities)
   bool sparse = false;
   bool block_rows = false;  // identity or offset: no gather
+  /// Indexed rows that never go back (a row selection of a block source, a
+  /// join on sorted keys): its gathers and scatters walk the source as a stream.
+  bool ordered_rows = false;
   /// Parts with the same indicator share a group (an alias's dense and one-hot
   /// columns): the crossprod pairs them on their source rows, and makes one
   /// pass over the target rows per pair of groups. -1: a group of its own.
   int group = -1;
 };
+
+/// Accesses to a part's source rows through its indicator: random, or near
+/// ones where the indicator never goes back (the prefetcher streams them).
+constexpr void add_row_access(work& w, const part_shape& p, double accesses, double table_bytes) {
+  if (p.ordered_rows)
+    w.near += accesses;
+  else
+    add_random(w, accesses, table_bytes);
+}
 
 /// The target T.
 struct target_shape {
@@ -159,7 +173,7 @@ constexpr work scatter_work(const part_shape& a, const part_shape& b, double sha
   work w;
   const double per_row = a.source_rows > 0 ? a.nonzeros / a.source_rows : 0;
   const double z_bytes = 8.0 * b.source_rows * a.source_cols;
-  add_random(w, shared * per_row, z_bytes);
+  add_row_access(w, b, shared * per_row, z_bytes);  // Z's rows are b's source rows
   w.flops = 2.0 * shared * per_row + 2.0 * (b.sparse ? b.nonzeros : b.source_rows * b.source_cols) * a.source_cols;
   w.near += kRowStepAccesses * row_steps;
   w.bytes = 16.0 * shared + z_bytes + value_bytes(b);
@@ -263,7 +277,7 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
       } else {
         rows.bytes = 8.0 * p.source_rows * m + 8.0 * p.taken_rows;  // temporary, indices
         rows.footprint = 8.0 * p.taken_rows;
-        add_random(rows, p.taken_rows * m, 8.0 * p.source_rows * m);  // the gather or scatter
+        add_row_access(rows, p, p.taken_rows * m, 8.0 * p.source_rows * m);  // the gather or scatter
       }
       if (!row_output) {
         add_task(source, rows);
@@ -290,7 +304,7 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
       pass.bytes = cost_detail::value_bytes(p);
       pass.footprint = cost_detail::value_bytes(p);
       if (!p.block_rows) {
-        add_random(pass, p.taken_rows, 8.0 * p.source_rows);  // the multiplicities
+        add_row_access(pass, p, p.taken_rows, 8.0 * p.source_rows);  // the multiplicities
         pass.bytes += 8.0 * p.taken_rows;
       }
       work squares = pass;
@@ -313,7 +327,7 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
                                        : p.source_cols + gram_cell_flops(p.source_cols));
     own.bytes = cost_detail::value_bytes(p) * (p.block_rows && !weighted ? 1.0 : 2.0);
     own.footprint = cost_detail::value_bytes(p);
-    if (!p.block_rows) add_random(own, p.taken_rows, 8.0 * p.source_rows);  // the multiplicities I^T w
+    if (!p.block_rows) add_row_access(own, p, p.taken_rows, 8.0 * p.source_rows);  // the multiplicities I^T w
     add_task(w, own);
     for (std::size_t b = a + 1; b < count; ++b)
       if (p.group >= 0 && p.group == parts[b].group) add_task(w, cost_detail::shared_rows_work(p, parts[b]));
@@ -362,23 +376,30 @@ constexpr work materialized_work(operation op, const target_shape& t, bool spars
   return w;
 }
 
-/// Work of building T from the parts (dense, or CSR when `sparse`).
+/// Work of building T from the parts (dense, or CSR when `sparse`). Its
+/// arrays are new memory: the first build in a process faults every page.
 constexpr work build_work(const part_shape* parts, std::size_t count, const target_shape& t, bool sparse) {
   work w;
   if (sparse) {
-    w.bytes = 40.0 * t.nonzeros + 16.0 * t.rows;
+    // assembly::sparse: a counting pass and a filling pass over the parts, then a check of each row's order.
+    w.bytes = 32.0 * t.nonzeros + 24.0 * t.rows;
     w.random = 2.0 * t.nonzeros;
-    w.flops = t.nonzeros * 4.0;  // the per-row sort, roughly
+    w.flops = t.nonzeros;
     w.footprint = w.bytes;
+    w.fresh = 12.0 * t.nonzeros + 12.0 * t.rows;  // values, columns, row starts and the row cursors
     return w;
   }
   w.bytes = 8.0 * t.rows * t.cols;  // zeroing
   w.footprint = w.bytes;
+  w.fresh = w.bytes;
   for (std::size_t k = 0; k < count; ++k) {
     const part_shape& p = parts[k];
     const double cells = p.taken_rows * p.source_cols;
     w.bytes += 8.0 * cells;
-    if (!p.block_rows || p.sparse) add_random(w, cells, cost_detail::value_bytes(p));
+    if (!p.block_rows && p.ordered_rows)
+      w.near += cells;
+    else if (!p.block_rows || p.sparse)
+      add_random(w, cells, cost_detail::value_bytes(p));
   }
   return w;
 }

@@ -22,6 +22,11 @@ struct hardware_profile {
   /// cache, and into one that fits (see kNearTableBytes in counts.hpp).
   double random_per_second = 1.8e8;
   double near_random_per_second = 2.0e9;
+  /// Bytes a process gets from the OS per second, the first time it writes
+  /// them (a page fault and zeroing per 4 KiB page): what building T pays for
+  /// its new arrays. Virtual machines make it slow (this machine kind:
+  /// 0.27-0.37 GB/s, 11-15 us a page); bare metal gives several GB/s.
+  double fresh_bytes_per_second = 3.0e8;
   /// Threads the model assumes the factorized kernels spread over (the rates
   /// above are per thread); 0: this machine's cores. Never the count a run
   /// uses, so a decision, and so the result's bits, is the same for every

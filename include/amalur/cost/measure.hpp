@@ -50,6 +50,16 @@ part_shape shape_of_part(const S& s, const Rows& rows, const part_layout& p, dou
   shape.taken_rows = Rows::is_block ? shape.source_rows : static_cast<double>(count.sum());
   shape.sparse = is_sparse_v<S>;
   shape.block_rows = Rows::is_block;
+  if constexpr (!Rows::is_block) {
+    shape.ordered_rows = true;
+    index_t last = 0;
+    for (index_t i = 0; i < rows.target_rows() && shape.ordered_rows; ++i) {
+      const index_t j = rows.source_row(i);
+      if (j == none) continue;
+      shape.ordered_rows = j >= last;
+      last = j;
+    }
+  }
   return shape;
 }
 

@@ -5,7 +5,8 @@
 //   {"format": "amalur-hardware-profile", "version": 1,
 //    "flops_per_second": 1.2e10, "bytes_per_second": 6.5e9, "cache_bytes_per_second": 2e10,
 //    "cache_bytes": 16777216, "random_per_second": 5e8, "near_random_per_second": 1.5e9,
-//    "threads": 2, "parallel_efficiency": 0.4}   (optional; threads 0 or absent: this machine's cores)
+//    "fresh_bytes_per_second": 3e8, "threads": 2, "parallel_efficiency": 0.4}
+//   (the last three optional; threads 0 or absent: this machine's cores)
 
 #include <fstream>
 #include <string>
@@ -26,6 +27,7 @@ inline nlohmann::json to_json(const hardware_profile& hw) {
           {"cache_bytes", hw.cache_bytes},
           {"random_per_second", hw.random_per_second},
           {"near_random_per_second", hw.near_random_per_second},
+          {"fresh_bytes_per_second", hw.fresh_bytes_per_second},
           {"threads", hw.threads},
           {"parallel_efficiency", hw.parallel_efficiency}};
 }
@@ -47,6 +49,7 @@ inline hardware_profile profile_from_json(const nlohmann::json& j) {
   rate("cache_bytes_per_second", hw.cache_bytes_per_second);
   rate("cache_bytes", hw.cache_bytes);
   rate("near_random_per_second", hw.near_random_per_second);
+  if (j.contains("fresh_bytes_per_second")) rate("fresh_bytes_per_second", hw.fresh_bytes_per_second);  // newer than version 1's first files
   if (j.contains("threads")) {
     if (!j["threads"].is_number_integer() || j["threads"].get<long long>() < 0 || j["threads"].get<long long>() > 4096)
       amalur::detail::fail<value_error>("hardware profile: 'threads' must be a whole number from 0 (this machine's cores) to 4096");

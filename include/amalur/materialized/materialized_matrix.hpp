@@ -84,7 +84,19 @@ class materialized_matrix : public eigen_operator_set<materialized_matrix<Scalar
   using Scalar = ScalarType;
 
   explicit materialized_matrix(dense_matrix<Scalar> t) : t_(std::move(t)) { check_finite(); }
-  explicit materialized_matrix(csr_matrix<Scalar> t) : t_(std::move(t)) { check_finite(); }
+  // Eigen 3.4's SparseMatrix has no move constructor (a "move" copies every array): swap instead.
+  explicit materialized_matrix(csr_matrix<Scalar> t) : t_(std::in_place_type<csr_matrix<Scalar>>) {
+    std::get<csr_matrix<Scalar>>(t_).swap(t);
+    check_finite();
+  }
+
+  materialized_matrix(const materialized_matrix&) = default;
+  materialized_matrix& operator=(const materialized_matrix&) = default;
+  materialized_matrix(materialized_matrix&& other) { take(other); }
+  materialized_matrix& operator=(materialized_matrix&& other) {
+    take(other);
+    return *this;
+  }
 
   bool is_sparse() const { return std::holds_alternative<csr_matrix<Scalar>>(t_); }
   /// Bytes held by T (values, and indices for CSR).
@@ -110,6 +122,12 @@ class materialized_matrix : public eigen_operator_set<materialized_matrix<Scalar
   }
 
  private:
+  void take(materialized_matrix& other) {
+    if (auto* sparse = std::get_if<csr_matrix<Scalar>>(&other.t_))
+      t_.template emplace<csr_matrix<Scalar>>().swap(*sparse);
+    else
+      t_ = std::move(other.t_);
+  }
   void check_finite() const {
     visit([](const auto& t) { detail::check_finite(t, "materialized matrix"); });
   }

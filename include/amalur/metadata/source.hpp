@@ -92,8 +92,15 @@ template <class M, class Rows, class Columns,
           class = std::enable_if_t<is_dense_v<std::decay_t<M>> || is_sparse_v<std::decay_t<M>>>>
 auto source(M&& matrix, Rows rows, Columns columns) {
   using stored = detail::stored_matrix_t<M>;
-  return source_t<stored, Rows, Columns>(std::make_shared<const stored>(std::forward<M>(matrix)), std::move(rows),
-                                         std::move(columns));
+  if constexpr (std::is_same_v<std::decay_t<M>, stored> && is_sparse_v<stored> && !std::is_lvalue_reference_v<M>) {
+    // Eigen 3.4's SparseMatrix has no move constructor: swap its arrays in rather than copy them.
+    auto owned = std::make_shared<stored>();
+    owned->swap(matrix);
+    return source_t<stored, Rows, Columns>(std::move(owned), std::move(rows), std::move(columns));
+  } else {
+    return source_t<stored, Rows, Columns>(std::make_shared<const stored>(std::forward<M>(matrix)), std::move(rows),
+                                           std::move(columns));
+  }
 }
 /// Shares a matrix the caller also holds.
 template <class M, class Rows, class Columns>

@@ -2,7 +2,6 @@
 // Building T from its parts: dense, CSR, or one row. What the materialized strategy and the user's
 // `materialize()` run; T is anything with rows(), cols() and for_each_part.
 
-#include <algorithm>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -27,32 +26,44 @@ void for_each_nonzero(const T& t, F&& f) {
   t.for_each_part([&](const auto& s, const auto& r, const part_layout& p) { kernels::for_each_entry(s, r, p, f); });
 }
 
-/// T as CSR: the better materialized form when T is mostly zeros.
+/// T as CSR: the better materialized form when T is mostly zeros. Two passes over the parts (count,
+/// then fill) write Eigen's arrays in place; a row whose parts gave its columns out of order is put in
+/// order where it lies, which costs nothing for the common row that is already sorted.
 template <class T>
 csr_matrix<typename T::Scalar> sparse(const T& t) {
   using Scalar = typename T::Scalar;
   using storage = typename csr_matrix<Scalar>::StorageIndex;
   const auto rows = static_cast<std::size_t>(t.rows());
-  std::vector<index_t> start(rows + 1, 0);
-  for_each_nonzero(t, [&](index_t i, index_t, Scalar) { ++start[static_cast<std::size_t>(i) + 1]; });
-  for (std::size_t i = 0; i < rows; ++i) start[i + 1] += start[i];
-  const index_t nnz = start.back();
+  std::vector<index_t> cursor(rows + 1, 0);
+  for_each_nonzero(t, [&](index_t i, index_t, Scalar) { ++cursor[static_cast<std::size_t>(i) + 1]; });
+  for (std::size_t i = 0; i < rows; ++i) cursor[i + 1] += cursor[i];
+  const index_t nnz = cursor.back();
   if (nnz > static_cast<index_t>(std::numeric_limits<storage>::max()))
     detail::fail<dimension_error>("materialize_sparse: ", nnz, " non-zeros overflow the CSR index type");
-  std::vector<std::pair<storage, Scalar>> cells(static_cast<std::size_t>(nnz));
-  std::vector<index_t> cursor(start.begin(), start.end() - 1);
-  for_each_nonzero(t, [&](index_t i, index_t c, Scalar v) {
-    cells[static_cast<std::size_t>(cursor[static_cast<std::size_t>(i)]++)] = {static_cast<storage>(c), v};
-  });
   csr_matrix<Scalar> out(t.rows(), t.cols());
   out.resizeNonZeros(nnz);
-  for (std::size_t i = 0; i <= rows; ++i) out.outerIndexPtr()[i] = static_cast<storage>(start[i]);
+  storage* const outer = out.outerIndexPtr();
+  storage* const inner = out.innerIndexPtr();
+  Scalar* const value = out.valuePtr();
+  for (std::size_t i = 0; i <= rows; ++i) outer[i] = static_cast<storage>(cursor[i]);
+  for_each_nonzero(t, [&](index_t i, index_t c, Scalar v) {
+    const auto k = static_cast<std::size_t>(cursor[static_cast<std::size_t>(i)]++);
+    inner[k] = static_cast<storage>(c);
+    value[k] = v;
+  });
   for (std::size_t i = 0; i < rows; ++i) {
-    auto first = cells.begin() + start[i], last = cells.begin() + start[i + 1];
-    std::sort(first, last, [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (auto k = start[i]; k < start[i + 1]; ++k) {
-      out.innerIndexPtr()[k] = cells[static_cast<std::size_t>(k)].first;
-      out.valuePtr()[k] = cells[static_cast<std::size_t>(k)].second;
+    // Insertion sort on the two arrays: rows are short and nearly always in order already.
+    for (storage k = outer[i] + 1; k < outer[i + 1]; ++k) {
+      const storage c = inner[k];
+      if (inner[k - 1] <= c) continue;
+      const Scalar v = value[k];
+      storage m = k;
+      for (; m > outer[i] && inner[m - 1] > c; --m) {
+        inner[m] = inner[m - 1];
+        value[m] = value[m - 1];
+      }
+      inner[m] = c;
+      value[m] = v;
     }
   }
   return out;

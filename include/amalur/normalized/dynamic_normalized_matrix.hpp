@@ -5,7 +5,9 @@
 // column_map. Operators visit each variant once per part and then run the
 // same kernels as the static face: no dispatch per element.
 
+#include <algorithm>
 #include <memory>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "amalur/normalized/eigen_product.hpp"
 #include "amalur/normalized/kernel_operands.hpp"
 #include "amalur/normalized/materialize_best.hpp"
+#include "amalur/operators/row_groups.hpp"
 
 namespace amalur {
 
@@ -141,24 +144,33 @@ class dynamic_normalized_matrix : public normalized_base<dynamic_normalized_matr
   /// The target rows `rows` (in that order) of T, as a new normalized
   /// matrix over the same sources: the indicators are composed, no data copied.
   dynamic_normalized_matrix select_rows(const std::vector<index_t>& rows) const {
+    for (const index_t i : rows)
+      if (i < 0 || i >= this->rows())
+        detail::fail<index_error>("select_rows: row ", i, " of a matrix of ", this->rows(), " rows");
     std::vector<dynamic_source<Scalar>> out;
     out.reserve(sources_.size());
+    // Sources on one indicator (an alias's dense and one-hot columns) keep one composed indicator,
+    // so the kernels still make one pass for all of them.
+    std::vector<std::pair<kernels::indicator_key, row_indicator>> composed;
     for (const auto& s : sources_) {
-      std::vector<index_t> picked(rows.size());
-      bool complete = true;
-      std::visit(
-          [&](const auto& r) {
-            for (std::size_t i = 0; i < rows.size(); ++i) {
-              if (rows[i] < 0 || rows[i] >= this->rows())
-                detail::fail<index_error>("select_rows: row ", rows[i], " of a matrix of ", this->rows(), " rows");
-              picked[i] = r.source_row(rows[i]);
-              complete = complete && picked[i] != none;
-            }
-          },
-          s.rows());
-      row_indicator ind = complete ? row_indicator(gather_rows(std::move(picked)))
-                                   : row_indicator(partial_rows(std::move(picked)));
-      std::visit([&](const auto& m) { out.emplace_back(m, std::move(ind), s.columns()); }, s.matrix());
+      const kernels::indicator_key key = std::visit([](const auto& r) { return kernels::key_of(kernel_rows(r)); }, s.rows());
+      auto same = std::find_if(composed.begin(), composed.end(), [&](const auto& c) { return c.first == key; });
+      if (same == composed.end()) {
+        std::vector<index_t> picked(rows.size());
+        bool complete = true;
+        std::visit(
+            [&](const auto& r) {
+              for (std::size_t i = 0; i < rows.size(); ++i) {
+                picked[i] = r.source_row(rows[i]);
+                complete = complete && picked[i] != none;
+              }
+            },
+            s.rows());
+        composed.emplace_back(key, complete ? row_indicator(gather_rows(std::move(picked)))
+                                            : row_indicator(partial_rows(std::move(picked))));
+        same = composed.end() - 1;
+      }
+      std::visit([&](const auto& m) { out.emplace_back(m, same->second, s.columns()); }, s.matrix());
     }
     return dynamic_normalized_matrix(std::move(out), precedence_, this->cols());
   }
