@@ -205,6 +205,18 @@ constexpr amalur::target_shape kSelectedT{8e5, 4, 32e5};
 static_assert(amalur::factorized_work(amalur::operation::multiply, kSelectedFact, 1, kSelectedT, 1).random == 0);
 static_assert(amalur::factorized_work(amalur::operation::multiply, kShuffledFact, 1, kSelectedT, 1).random > 0);
 
+// An alias's dense and one-hot columns share its indicator: T^T y scatters y onto its rows once for both.
+namespace {
+constexpr amalur::part_shape kAliasOneGroup[] = {{1e4, 2, 2e4, 1e6, false, false, false, 0},
+                                                 {1e4, 30, 1e4, 1e6, true, false, false, 0}};
+constexpr amalur::part_shape kAliasTwoGroups[] = {{1e4, 2, 2e4, 1e6, false, false, false, -1},
+                                                  {1e4, 30, 1e4, 1e6, true, false, false, -1}};
+constexpr amalur::target_shape kAliasT{1e6, 32, 3e6};
+}  // namespace
+static_assert(amalur::factorized_work(amalur::operation::transpose_multiply, kAliasTwoGroups, 2, kAliasT, 1).near -
+                  amalur::factorized_work(amalur::operation::transpose_multiply, kAliasOneGroup, 2, kAliasT, 1).near ==
+              1e6);
+
 TEST_CASE("a row selection keeps the sources of one indicator together and its gathers ordered", "[cost]") {
   // A fact table's dense and CSR columns on one identity, a dimension's on one shuffled gather.
   const std::vector<index_t> fk = {2, 0, 1, 2, 0, 1};

@@ -259,7 +259,8 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
     w.overhead = kProductCallSeconds;
     // T X runs each gathered part's S_k X as a task, then T's rows in blocks
     // (a dense block part's product, every gather); the other products run
-    // one task per part (group), its scatter included.
+    // one task per part (group), its scatter included. Parts on one indicator
+    // share its gather or scatter (factorized_operators.hpp).
     const bool row_output = op == operation::multiply || op == operation::row_sums ||
                             op == operation::left_multiply_transpose;
     for (std::size_t k = 0; k < count; ++k) {
@@ -275,9 +276,12 @@ constexpr work factorized_work(operation op, const part_shape* parts, std::size_
       if (p.block_rows) {
         rows.bytes = 16.0 * p.source_rows * m;
       } else {
-        rows.bytes = 8.0 * p.source_rows * m + 8.0 * p.taken_rows;  // temporary, indices
-        rows.footprint = 8.0 * p.taken_rows;
-        add_row_access(rows, p, p.taken_rows * m, 8.0 * p.source_rows * m);  // the gather or scatter
+        rows.bytes = 8.0 * p.source_rows * m;  // the group's temporary on its source rows
+        if (cost_detail::first_of_group(parts, k)) {  // one gather or scatter per indicator, for all its parts
+          rows.bytes += 8.0 * p.taken_rows;
+          rows.footprint = 8.0 * p.taken_rows;
+          add_row_access(rows, p, p.taken_rows * m, 8.0 * p.source_rows * m);
+        }
       }
       if (!row_output) {
         add_task(source, rows);
