@@ -400,10 +400,7 @@ constexpr work build_work(const part_shape* parts, std::size_t count, const targ
     const part_shape& p = parts[k];
     const double cells = p.taken_rows * p.source_cols;
     w.bytes += 8.0 * cells;
-    if (!p.block_rows && p.ordered_rows)
-      w.near += cells;
-    else if (!p.block_rows || p.sparse)
-      add_random(w, cells, cost_detail::value_bytes(p));
+    if (!p.block_rows || p.sparse) add_row_access(w, p, cells, cost_detail::value_bytes(p));
   }
   return w;
 }
