@@ -164,6 +164,65 @@ TEST_CASE("ski rental: with unknown reuse, T is built once the factorized time s
   CHECK(amalur::explain(t * x).pick == amalur::strategy::materialized);
 }
 
+namespace {
+/// What deciding each product alone gives for a Gaussian fit's three
+/// products (crossprod, T^T v, T b) on a fresh context: the ski rental.
+std::vector<amalur::strategy> per_product_picks(const std::vector<amalur::estimate>& e) {
+  std::vector<amalur::strategy> picks;
+  double spent = 0;
+  bool built = false;
+  for (const amalur::estimate& x : e) {
+    const bool mat = built ? x.materialized_seconds < x.factorized_seconds
+                           : x.materialized_seconds < x.factorized_seconds && spent + x.factorized_seconds > x.build_seconds;
+    built = built || mat;
+    if (!mat) spent += x.factorized_seconds;
+    picks.push_back(mat ? amalur::strategy::materialized : amalur::strategy::factorized);
+  }
+  return picks;
+}
+}  // namespace
+
+TEST_CASE("a Gaussian fit decides once for its three products, where the ski rental would mix", "[cost]") {
+  const star s(20000, 20000, 2);  // tuple ratio 1: materialized is faster per call
+  const VectorXd y = VectorXd::Random(20000);
+  const amalur::glm model = amalur::linear_regression();
+  const VectorXd expected = model.fit(s.normalized().materialize(), y).coefficients;
+  amalur::hardware_profile hw = amalur::default_profile;
+  hw.threads = 1;
+  bool saw_factorized = false, saw_materialized = false;
+  // Slower page rates make the build dearer; find one rate where the ski
+  // rental would mix and the whole fit is cheaper factorized, and one where
+  // building T pays off from the first product.
+  for (double rate = 1e11; rate > 1e5 && !(saw_factorized && saw_materialized); rate /= 1.25) {
+    hw.fresh_bytes_per_second = rate;
+    auto t = s.normalized();
+    t.set_profile(hw);
+    const std::vector<amalur::estimate> e = {t.explain(amalur::operation::crossprod, 1),
+                                             t.explain(amalur::operation::transpose_multiply, 2),
+                                             t.explain(amalur::operation::multiply, 1)};
+    const std::vector<amalur::strategy> alone = per_product_picks(e);
+    const bool mixed = alone.front() != alone.back();
+    const double factorized = e[0].factorized_seconds + e[1].factorized_seconds + e[2].factorized_seconds;
+    const double materialized =
+        e[0].build_seconds + e[0].materialized_seconds + e[1].materialized_seconds + e[2].materialized_seconds;
+    const bool whole_factorized = factorized <= materialized;
+    if (whole_factorized ? (saw_factorized || !mixed) : saw_materialized) continue;
+    const amalur::glm_fit fit = model.fit(t, y);
+    CHECK(fit.coefficients.isApprox(expected, 1e-9));
+    const amalur::execution_report r = t.report();
+    CHECK(r.factorized_calls + r.materialized_calls == 3);
+    CHECK(std::string(r.strategy_name()) == (whole_factorized ? "factorized" : "materialized"));
+    (whole_factorized ? saw_factorized : saw_materialized) = true;
+  }
+  CHECK(saw_factorized);
+  CHECK(saw_materialized);
+  // A strategy the user set, or a declared reuse, still decides per product.
+  auto t = s.normalized();
+  t.expect_reuse(1000);
+  model.fit(t, y);
+  CHECK(std::string(t.report().strategy_name()) == "materialized");
+}
+
 TEST_CASE("a known reuse amortizes the build, and forcing overrides everything", "[cost]") {
   const star s(20000, 20000, 2);
   auto t = s.normalized();

@@ -85,6 +85,10 @@ class execution_context {
     std::lock_guard<std::mutex> lock(mutex_);
     reuse_ = uses;
   }
+  double expected_reuse() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return reuse_;
+  }
   void set_profile(const hardware_profile& hw) {
     std::lock_guard<std::mutex> lock(mutex_);
     profile_ = hw;

@@ -32,7 +32,7 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
     return fit;
   }
   using design_type = std::decay_t<decltype(x)>;
-  const glm_problem<design_type> problem(detail::borrow_labels, *this, x, y, weights, offset);
+  glm_problem<design_type> problem(detail::borrow_labels, *this, x, y, weights, offset);
   const index_t n = x.rows(), p = x.cols(), o = intercept_ ? 1 : 0, q = p + o;
   const Eigen::VectorXd& w = problem.weights();
   const double total = problem.total_weight();
@@ -52,6 +52,14 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   const bool exact_in_one_step = fixed_weights && l1_ == 0;
   // Start as R does: from the family's initial means, not from b = 0 (with
   // fixed weights no step reads eta before the first one writes it).
+  // One step knows all its products, so one decision serves them (strategy_for).
+  const strategy how =
+      exact_in_one_step
+          ? detail::strategy_for(x, {{problem.unit_weights() ? operation::crossprod : operation::weighted_crossprod, 1},
+                                     {operation::transpose_multiply, 2},
+                                     {operation::multiply, 1}})
+          : strategy::automatic;
+  problem.use_strategy(how);
   detail::irls_workspace ws(n);
   if (!fixed_weights) detail::initial_eta(family_, y, offset, ws.eta);
   Eigen::VectorXd b = Eigen::VectorXd::Zero(q);
@@ -87,7 +95,7 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
       });
     }
     detail::build_system_into(x, intercept_, ws.v, total, sys, fixed_weights ? &final_system : nullptr,
-                              fixed_weights && problem.unit_weights());
+                              fixed_weights && problem.unit_weights(), how);
     curvature = sys.gram.diagonal();
     curvature.tail(p).array() += l2_;
     Eigen::VectorXd next = b;

@@ -13,11 +13,6 @@ namespace detail {
 /// Tag: the caller keeps y alive for the problem's life (glm::fit, fit_lbfgs), so it is read in place.
 struct borrow_labels_t {};
 inline constexpr borrow_labels_t borrow_labels{};
-/// Does the design carry an execution context (a normalized matrix)?
-template <class Design, class = void>
-struct has_context : std::false_type {};
-template <class Design>
-struct has_context<Design, std::void_t<decltype(std::declval<const Design&>().context())>> : std::true_type {};
 }  // namespace detail
 
 /// A GLM objective over a design: linear predictor, deviance, objective and
@@ -87,13 +82,15 @@ class glm_problem {
     linear_predictor(b, eta);
     return eta;
   }
+  /// The strategy of X_a b from now on (see strategy_for; automatic by default).
+  void use_strategy(strategy s) { strategy_ = s; }
   /// X_a b (+ offset) into eta.
   void linear_predictor(const Eigen::VectorXd& b, Eigen::VectorXd& eta) const {
     if constexpr (detail::has_context<Design>::value && std::is_same_v<typename Design::Scalar, double>) {
       eta.resize(x_.rows());  // a normalized matrix computes into eta's own storage: no second n-vector
-      eta.noalias() = x_ * b.tail(x_.cols());
+      x_.template add_product<operation::multiply>(b.tail(x_.cols()), eta, 1.0, strategy_, true);
     } else {
-      eta = detail::times(x_, b.tail(x_.cols()));
+      eta = detail::times(x_, b.tail(x_.cols()), strategy_);
     }
     if (spec_.intercept()) eta.array() += b[0];
     if (offset_.size()) eta += offset_;
@@ -180,6 +177,7 @@ class glm_problem {
   double total_ = 0;
   bool unit_weights_ = true;
   int threads_ = 1;
+  strategy strategy_ = strategy::automatic;
 };
 
 }  // namespace amalur

@@ -101,27 +101,29 @@ inline void initial_eta(const family& f, const dependent_cref<D>& y, const depen
 
 /// X^T V in double; no copy of V when the design's scalar is double.
 template <class Design, class V>
-Eigen::MatrixXd transpose_times_ref(const Design& x, const Eigen::MatrixBase<V>& v) {
+Eigen::MatrixXd transpose_times_ref(const Design& x, const Eigen::MatrixBase<V>& v, strategy s = strategy::automatic) {
   using Scalar = typename Design::Scalar;
   if constexpr (std::is_same_v<Scalar, double>)
-    return x.transpose_multiply(v.derived());
+    return transpose_multiply_with(x, v.derived(), s);
   else
-    return x.transpose_multiply(v.template cast<Scalar>().eval()).template cast<double>();
+    return transpose_multiply_with(x, v.template cast<Scalar>().eval(), s).template cast<double>();
 }
 /// X_a^T W X_a / n and X_a^T W z / n from v = [W, W z] (n x 2): one
 /// weighted crossprod (of v's first column, read in place) and one
 /// two-column T^T X. `unscaled`, when given, receives the system before
 /// the division (the standard errors' matrix and the gradient when W is final).
 /// `unit_weights`: W is all ones, so the crossprod is the unweighted one.
+/// `how`: the products' strategy (see strategy_for).
 template <class Design>
 void build_system_into(const Design& x, bool intercept, const Eigen::MatrixXd& v, double n, newton_system& s,
-                       newton_system* unscaled = nullptr, bool unit_weights = false) {
+                       newton_system* unscaled = nullptr, bool unit_weights = false,
+                       strategy how = strategy::automatic) {
   const index_t p = x.cols(), q = p + (intercept ? 1 : 0);
   const auto weight = v.col(0);
-  const Eigen::MatrixXd xv = transpose_times_ref(x, v);
+  const Eigen::MatrixXd xv = transpose_times_ref(x, v, how);
   s.gram.resize(q, q);
   s.rhs.resize(q);
-  s.gram.bottomRightCorner(p, p) = unit_weights ? crossprod_of(x) : weighted_crossprod(x, weight);
+  s.gram.bottomRightCorner(p, p) = unit_weights ? crossprod_of(x, how) : weighted_crossprod(x, weight, how);
   s.rhs.tail(p) = xv.col(1);
   if (intercept) {
     s.gram(0, 0) = weight.sum();
