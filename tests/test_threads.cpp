@@ -199,6 +199,13 @@ TEST_CASE("no restart for huge pages where the tunable is already set", "[thread
   char* argv[] = {name, nullptr};
   CHECK_FALSE(amalur::restart_with_huge_pages(argv));
   CHECK(std::string(std::getenv("GLIBC_TUNABLES")) == "glibc.malloc.hugetlb=0");
+  CHECK_FALSE(amalur::huge_pages_on());
+#if defined(__GLIBC__) && defined(__linux__)
+  ::setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=1:glibc.malloc.hugetlb=1", 1);
+  CHECK(amalur::huge_pages_on());
+#endif
+  ::unsetenv("GLIBC_TUNABLES");
+  CHECK_FALSE(amalur::huge_pages_on());
   if (before) ::setenv("GLIBC_TUNABLES", saved.c_str(), 1);
   else ::unsetenv("GLIBC_TUNABLES");
 }

@@ -32,7 +32,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <fstream>
 #include <iostream>
@@ -102,9 +101,7 @@ json estimate_json(const estimate& e) {
 /// 300k x 12 dense T built in 9 ms where the 4 KiB rate priced it at 108 ms).
 hardware_profile program_profile() {
   hardware_profile hw = default_profile;
-  const char* tunables = std::getenv("GLIBC_TUNABLES");
-  if (tunables && (std::strstr(tunables, "glibc.malloc.hugetlb=1") || std::strstr(tunables, "glibc.malloc.hugetlb=2")))
-    hw.fresh_bytes_per_second = hw.bytes_per_second;
+  if (amalur::huge_pages_on()) hw.fresh_bytes_per_second = hw.bytes_per_second;
   return hw;
 }
 

@@ -116,4 +116,19 @@ inline bool restart_with_huge_pages(char** argv) {
 #endif
 }
 
+/// Whether glibc's malloc backs this process's large blocks with huge pages
+/// (GLIBC_TUNABLES asks for glibc.malloc.hugetlb=1 or 2, as
+/// restart_with_huge_pages sets it). New memory then faults in 2 MiB at a
+/// time, at about the streaming rate: a hardware profile can price a build's
+/// fresh pages at that rate (hardware_profile::fresh_bytes_per_second).
+inline bool huge_pages_on() {
+#if defined(__GLIBC__) && defined(__linux__)
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  return tunables &&
+         (std::strstr(tunables, "glibc.malloc.hugetlb=1") || std::strstr(tunables, "glibc.malloc.hugetlb=2"));
+#else
+  return false;
+#endif
+}
+
 }  // namespace amalur

