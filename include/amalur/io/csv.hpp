@@ -191,19 +191,31 @@ inline bool equal_bytes(std::string_view a, std::string_view b) {
 class text_dictionary {
  public:
   /// The code of `s`, a new one when unseen.
-  std::int32_t intern(std::string_view s) {
+  AMALUR_CSV_HOT std::int32_t intern(std::string_view s) {
     const std::size_t n = s.size();
-    const std::uint64_t word = n <= 8 ? pack(s.data(), n) : hash_bytes(s.data(), n);
-    for (std::size_t i = slot_of(word, n);; i = (i + 1) & mask_) {
+    if (n <= 8) {  // a short key at its first slot (airport codes): inline, no loop (one thread, flights: -3%)
+      const std::uint64_t word = pack(s.data(), n);
+      const std::size_t i = slot_of(word, n);
+      const slot& e = slots_[i];
+      if (e.word == word && e.size == n && e.code >= 0) return e.code;
+      return probe(i, s, word);
+    }
+    const std::uint64_t word = hash_bytes(s.data(), n);
+    return probe(slot_of(word, n), s, word);
+  }
+  const std::vector<std::string_view>& levels() const { return levels_; }
+
+ private:
+  /// The code of `s` (packed or hashed as `word`), probing from slot `first`; a new one when unseen.
+  AMALUR_CSV_COLD std::int32_t probe(std::size_t first, std::string_view s, std::uint64_t word) {
+    const std::size_t n = s.size();
+    for (std::size_t i = first;; i = (i + 1) & mask_) {
       const slot& e = slots_[i];
       if (e.code < 0) return insert(i, s, word);
       if (e.word == word && e.size == n && (n <= 8 || equal_bytes(levels_[static_cast<std::size_t>(e.code)], s)))
         return e.code;
     }
   }
-  const std::vector<std::string_view>& levels() const { return levels_; }
-
- private:
   struct slot {
     std::uint64_t word = 0;  // the key's bytes (up to 8), else its hash
     std::uint32_t size = 0;
