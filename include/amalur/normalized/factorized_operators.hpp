@@ -317,11 +317,9 @@ std::vector<cross_entry<typename T::Scalar>> group_blocks(const T& t, const std:
       z = kernels::scatter_group(readers, width, ra, rb, w);
     });
   });
-  const dense_matrix<Scalar> zc = z;
   for (index_t b : onto)
     visit_part(t, b, [&](const auto& sb, const auto&, const part_layout&) {
-      dense_matrix<Scalar> product = dense_matrix<Scalar>::Zero(sb.cols(), width);  // S_b^T Z
-      kernels::add_transpose_times(sb, zc, product);
+      const auto product = kernels::transpose_times_rows(sb, z);  // S_b^T Z
       for (std::size_t k = 0; k < scattered.size(); ++k)
         out.push_back({b, scattered[k], product.middleCols(readers[k].column_offset, readers[k].cols)});
     });

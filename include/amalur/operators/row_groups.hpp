@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "amalur/core/traits.hpp"
+#include "amalur/operators/csr_lanes.hpp"
 #include "amalur/operators/fixed_count.hpp"
 #include "amalur/operators/materialize.hpp"
+#include "amalur/operators/products.hpp"
 
 namespace amalur::kernels {
 
@@ -137,6 +139,29 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> scatter_g
     });
   });
   return z;
+}
+
+/// S_b^T Z (d_b x width, row-major) for a part S_b of the group Z was
+/// scattered onto, Z as scatter_group gives it (row-major). A CSR S_b adds
+/// each stored value times Z's contiguous row, rows in order: no
+/// column-major copy of Z and no pass over S_b per pair of Z's columns
+/// (csr_transpose_times). Other parts as (Z^T S)^T, Z^T being Z's own
+/// storage read column-major: the products' kernel, no copy either.
+template <class S, class Scalar>
+Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> transpose_times_rows(
+    const S& s, const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>& z) {
+  using rows_matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  rows_matrix out = rows_matrix::Zero(s.cols(), z.cols());
+  if constexpr (std::is_same_v<S, csr_matrix<Scalar>>) {
+    const detail::csr_arrays<Scalar> a(s);
+    for (index_t i = 0; i < s.rows(); ++i)
+      for (int k = a.begin(i); k < a.end(i); ++k) out.row(a.inner[k]) += a.value[k] * z.row(i);
+  } else {
+    const Eigen::Map<const dense_matrix<Scalar>> z_transposed(z.data(), z.cols(), z.rows());
+    Eigen::Map<dense_matrix<Scalar>> out_transposed(out.data(), out.cols(), out.rows());
+    add_times_this(dense_cref<Scalar>(z_transposed), s, dense_mref<Scalar>(out_transposed));
+  }
+  return out;
 }
 
 /// The most entries a source row of a group's parts can have (the buffer row_entries fills).
