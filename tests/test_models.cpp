@@ -172,6 +172,26 @@ TEST_CASE("linear regression equals the closed form and statsmodels' log-likelih
   CHECK(std::abs(with_offset.deviance - shifted.deviance) < 1e-8 * shifted.deviance);
 }
 
+TEST_CASE("linear regression's deviance stays exact where the RSS is tiny against y^T y", "[models]") {
+  // The deviance comes from the solved system (y^T y - 2 b^T X^T y + b^T X^T X b) unless that
+  // expansion would lose the digits: a near-exact fit, or a mean far larger than the noise.
+  const star s(3000, 30, 4);
+  const auto t = s.normalized();
+  const MatrixXd m = t.materialize();
+  MatrixXd xa(m.rows(), 7);
+  xa << VectorXd::Ones(m.rows()), m;
+  std::mt19937_64 rng(5);
+  for (const auto [mean, noise] : {std::pair{0.0, 1e-5}, std::pair{1e6, 1.0}, std::pair{0.0, 1.0}}) {
+    VectorXd y(m.rows());
+    for (index_t i = 0; i < y.size(); ++i) y[i] = mean + m.row(i).sum() + noise * unit(rng);
+    const auto fit = amalur::linear_regression().fit(t, y);
+    VectorXd b(7);
+    b << fit.intercept, fit.coefficients;
+    const double rss = (y - xa * b).squaredNorm();
+    CHECK(std::abs(fit.deviance - rss) < 1e-8 * rss);
+  }
+}
+
 TEST_CASE("elastic net: proximal Newton satisfies the KKT conditions and zeroes weak coefficients", "[models]") {
   const star s(5000, 40, 8);
   const auto t = s.normalized();
