@@ -181,7 +181,7 @@ TEST_CASE("linear regression's deviance stays exact where the RSS is tiny agains
   MatrixXd xa(m.rows(), 7);
   xa << VectorXd::Ones(m.rows()), m;
   std::mt19937_64 rng(5);
-  for (const auto [mean, noise] : {std::pair{0.0, 1e-5}, std::pair{1e6, 1.0}, std::pair{0.0, 1.0}}) {
+  for (const auto& [mean, noise] : {std::pair{0.0, 1e-5}, std::pair{1e6, 1.0}, std::pair{0.0, 1.0}}) {
     VectorXd y(m.rows());
     for (index_t i = 0; i < y.size(); ++i) y[i] = mean + m.row(i).sum() + noise * unit(rng);
     const auto fit = amalur::linear_regression().fit(t, y);
