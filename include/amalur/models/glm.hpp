@@ -50,8 +50,6 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   // standard errors.
   const bool fixed_weights = family_.kind() == family_kind::gaussian && family_.link() == link_kind::identity;
   const bool exact_in_one_step = fixed_weights && l1_ == 0;
-  // Start as R does: from the family's initial means, not from b = 0 (with
-  // fixed weights no step reads eta before the first one writes it).
   // Unit weights and no offset: the deviance at the one step's solution is
   // the RSS, y^T y - 2 b^T X_a^T y + b^T X_a^T X_a b from the system just
   // solved, with no T b and no pass over the rows (the month of flights, one
@@ -67,6 +65,8 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
                              : detail::strategy_for(x, {{gram_op, 1}, {operation::transpose_multiply, 2}, {operation::multiply, 1}});
   problem.use_strategy(how);
   detail::irls_workspace ws(n);
+  // Start as R does: from the family's initial means, not from b = 0 (with
+  // fixed weights no step reads eta before the first one writes it).
   if (!fixed_weights) detail::initial_eta(family_, y, offset, ws.eta);
   Eigen::VectorXd b = Eigen::VectorXd::Zero(q);
   detail::irls_track track;
