@@ -143,6 +143,32 @@ TEST_CASE("the log-likelihood's closed forms equal the sum over rows", "[models]
   CHECK(std::abs(weighted.log_likelihood - wll) < 1e-9 * std::abs(wll));
 }
 
+TEST_CASE("a logistic fit's standard errors come from its last Newton system, as R's glm", "[models]") {
+  // IRLS is deterministic, so a fit stopped one step earlier gives the
+  // iterate whose weights the last system used: W = p (1 - p) there.
+  const star s(2000, 20, 3);
+  const auto t = s.normalized();
+  const MatrixXd m = t.materialize();
+  std::mt19937_64 rng(8);
+  VectorXd labels(m.rows());
+  for (index_t i = 0; i < m.rows(); ++i) labels[i] = unit(rng) < 1.0 / (1.0 + std::exp(-m.row(i).sum() / 4)) ? 1.0 : 0.0;
+  MatrixXd xa(m.rows(), m.cols() + 1);
+  xa << VectorXd::Ones(m.rows()), m;
+  for (const int steps : {2, 3}) {
+    const auto last = amalur::logistic_regression().max_iterations(steps).fit(t, labels);
+    const auto before = amalur::logistic_regression().max_iterations(steps - 1).fit(t, labels);
+    REQUIRE(last.iterations == steps);
+    VectorXd b(xa.cols());
+    b << before.intercept, before.coefficients;
+    const VectorXd p = ((-(xa * b).array()).exp() + 1.0).inverse().matrix();
+    const MatrixXd info = xa.transpose() * (p.array() * (1.0 - p.array())).matrix().asDiagonal() * xa;
+    const VectorXd se = info.inverse().diagonal().cwiseSqrt();
+    INFO("steps " << steps);
+    CHECK((last.standard_errors - se.tail(m.cols())).cwiseAbs().maxCoeff() < 1e-10 * se.maxCoeff());
+    CHECK(std::abs(last.intercept_standard_error - se[0]) < 1e-10 * se[0]);
+  }
+}
+
 TEST_CASE("linear regression equals the closed form and statsmodels' log-likelihood", "[models]") {
   const star s(3000, 30, 4);
   const auto t = s.normalized();

@@ -46,8 +46,8 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   // Gaussian with identity link: the working weights are the prior weights
   // and the working response is y - offset, whatever eta, so one weighted
   // least squares solve is the solution (without L1, `iterations` is then 1:
-  // it counts the Newton systems solved), and the last system serves the
-  // standard errors.
+  // it counts the Newton systems solved). For every family the last system
+  // serves the standard errors (finish_fit).
   const bool fixed_weights = family_.kind() == family_kind::gaussian && family_.link() == link_kind::identity;
   const bool exact_in_one_step = fixed_weights && l1_ == 0;
   // Unit weights and no offset: the deviance at the one step's solution is
@@ -79,7 +79,7 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   }
 
   detail::newton_system sys;
-  detail::newton_system final_system;  // X_a^T W X_a and X_a^T W z unscaled, when W does not depend on eta
+  detail::newton_system final_system;  // the last system solved, unscaled: X_a^T W X_a and X_a^T W z
   Eigen::VectorXd curvature;   // the last Newton system's diagonal, to scale the final gradient
   // mu and mu' at eta: from the first step on, the deviance pass that accepted
   // eta left them in ws.mu and v's second column.
@@ -100,8 +100,8 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
         response.array() *= weight.array();
       });
     }
-    detail::build_system_into(x, intercept_, ws.v, total, sys, fixed_weights ? &final_system : nullptr,
-                              fixed_weights && problem.unit_weights(), how);
+    detail::build_system_into(x, intercept_, ws.v, total, sys, &final_system, fixed_weights && problem.unit_weights(),
+                              how);
     curvature = sys.gram.diagonal();
     curvature.tail(p).array() += l2_;
     Eigen::VectorXd next = b;
@@ -154,9 +154,9 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   }
   if (!out.converged && out.message.empty())
     out.message = "no convergence in " + std::to_string(max_iterations_) + " iterations";
-  const bool reuse = fixed_weights && final_system.gram.size() > 0;
+  const bool have_system = final_system.gram.size() > 0;
   detail::finish_fit(problem, *this, b, ws.eta, track.deviance, track.objective, out, curvature,
-                     reuse ? &final_system : nullptr, &ws);
+                     have_system ? &final_system : nullptr, fixed_weights, &ws);
   return out;
 }
 

@@ -16,8 +16,9 @@ struct glm_fit {
   bool has_intercept = true;
   double intercept = 0;
   Eigen::VectorXd coefficients;
-  /// Standard errors of an unpenalized fit (empty when penalized), from the
-  /// inverse of X^T W X at the solution times the dispersion.
+  /// Standard errors of an unpenalized fit (empty when penalized): the
+  /// inverse of the last IRLS step's X^T W X times the dispersion, as R's glm
+  /// and statsmodels give them (L-BFGS fits: X^T W X at the solution).
   Eigen::VectorXd standard_errors;
   double intercept_standard_error = std::numeric_limits<double>::quiet_NaN();
   int iterations = 0;

@@ -112,17 +112,19 @@ inline void confirm_minimum(glm_fit& out, double decrement, double tolerance) {
 
 /// Statistics at the solution b: deviance, dispersion, log-likelihood,
 /// gradient norm, standard errors, separation. Shared by every solver.
-/// `fixed`, when given, is the system IRLS solved (unscaled: X_a^T W X_a and
-/// X_a^T W z) when its weights do not depend on eta (Gaussian, identity link):
-/// then the standard errors need no second crossprod, the gradient is the
-/// normal equations' residual X_a^T W z - X_a^T W X_a b (no pass over T), and
-/// the Pearson sum is the deviance (no pass over the rows). Otherwise the
-/// weights at the solution differ from those of the last step (they were
-/// taken at the previous iterate), and the matrix is built here.
+/// `last`, when given, is the last system IRLS solved (unscaled: X_a^T W
+/// X_a and X_a^T W z): its matrix serves the standard errors, as R's glm and
+/// statsmodels take them, with no second crossprod (for a non-Gaussian
+/// family its weights are those of the previous iterate). When W does not
+/// depend on eta (`weights_fixed`: Gaussian, identity link) the gradient is
+/// also the normal equations' residual X_a^T W z - X_a^T W X_a b (no pass
+/// over T) and the Pearson sum is the deviance (no pass over the rows).
+/// Without `last` the matrix is built here, at b.
 template <class Problem>
 void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& b, const Eigen::VectorXd& eta,
                 double dev, double objective, glm_fit& out, const Eigen::VectorXd& curvature = {},
-                const newton_system* fixed = nullptr, irls_workspace* scratch = nullptr) {
+                const newton_system* last = nullptr, bool weights_fixed = false,
+                irls_workspace* scratch = nullptr) {
   const family& f = spec.family();
   const auto& x = problem.design();
   const auto& y = problem.labels();
@@ -130,7 +132,8 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
   const index_t n = x.rows(), p = x.cols(), o = spec.intercept() ? 1 : 0, q = p + o;
   const double total = problem.total_weight();
   const bool penalized = spec.l2() > 0 || spec.l1() > 0;
-  const bool build_gram = !penalized && !fixed;
+  const bool build_gram = !penalized && !last;
+  const newton_system* fixed = weights_fixed ? last : nullptr;
   out.intercept = spec.intercept() ? b[0] : 0.0;
   out.coefficients = b.tail(p);
   out.deviance = dev;
@@ -222,7 +225,7 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
         built.block(1, 0, p, 1) = xv.col(1);
       }
     }
-    const Eigen::LDLT<Eigen::MatrixXd> ldlt(build_gram ? built : fixed->gram);
+    const Eigen::LDLT<Eigen::MatrixXd> ldlt(build_gram ? built : last->gram);
     if (ldlt.info() == Eigen::Success && ldlt.isPositive() && ldlt.rcond() > 1e-14) {
       const Eigen::VectorXd se =
           (ldlt.solve(Eigen::MatrixXd::Identity(q, q)).diagonal() * out.dispersion).cwiseSqrt();

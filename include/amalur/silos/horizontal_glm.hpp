@@ -62,6 +62,7 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
 
   int code = accept;
   Eigen::VectorXd curvature;  // the last Newton system's diagonal (aggregator)
+  Eigen::MatrixXd last_gram;  // and its matrix, unscaled: the standard errors' (as the central fit's)
   for (int it = 1; it <= spec.max_iterations() && code == accept; ++it) {
     ch.set_phase("iteration " + std::to_string(it) + " (Newton system)");
     amalur::detail::newton_system sys{Eigen::MatrixXd::Zero(q, q), Eigen::VectorXd::Zero(q)};
@@ -73,6 +74,7 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
     sys.gram = sum_at_aggregator(ch, sys.gram, kind::gram) / total;
     sys.rhs = sum_at_aggregator(ch, sys.rhs, kind::rhs).col(0) / total;
     if (aggregator) {
+      last_gram = sys.gram * total;
       curvature = sys.gram.diagonal();
       curvature.tail(p).array() += l2;
     }
@@ -122,7 +124,6 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
   const bool penalized = l2 > 0;
   amalur::detail::row_sums local;
   Eigen::VectorXd gradient = Eigen::VectorXd::Zero(q);
-  Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(q, q);
   amalur::detail::working_state ws;
   if (!aggregator) {
     ws = amalur::detail::irls_state(f, rows->y, rows->weights, eta, rows->offset);
@@ -134,17 +135,12 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
       return amalur::detail::transpose_times(d, Eigen::MatrixXd(score)).col(0);
     });
     if (spec.intercept()) gradient[0] = score.sum();
-    if (!penalized)
-      gram = rows->on_design([&](const auto& d) {
-        return amalur::detail::build_system(d, spec.intercept(), ws.weight, ws.response, 1.0).gram;
-      });
   }
   amalur::detail::row_sums sums;
   sums.pearson = sum_at_aggregator(ch, Eigen::MatrixXd::Constant(1, 1, local.pearson), kind::dot)(0, 0);
   sums.extreme = static_cast<index_t>(
       sum_at_aggregator(ch, Eigen::MatrixXd::Constant(1, 1, static_cast<double>(local.extreme)), kind::dot)(0, 0));
   gradient = sum_at_aggregator(ch, gradient, kind::gradient).col(0);
-  if (!penalized) gram = sum_at_aggregator(ch, gram, kind::gram);
   double llf_scale = 1;
   if (aggregator) amalur::detail::set_dispersion(f, sums, total_rows, q, track.deviance, total, out, llf_scale);
   llf_scale = broadcast(ch, llf_scale, kind::dot);
@@ -162,8 +158,8 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
   out.objective = track.objective;
   if (curvature.size() == grad.size())
     amalur::detail::confirm_minimum(out, amalur::detail::diagonal_decrement(grad, curvature), spec.tolerance());
-  if (!penalized) {
-    const Eigen::LDLT<Eigen::MatrixXd> ldlt(gram);
+  if (!penalized && last_gram.size()) {
+    const Eigen::LDLT<Eigen::MatrixXd> ldlt(last_gram);
     if (ldlt.info() == Eigen::Success && ldlt.isPositive() && ldlt.rcond() > 1e-14) {
       const Eigen::VectorXd se = (ldlt.solve(Eigen::MatrixXd::Identity(q, q)).diagonal() * out.dispersion).cwiseSqrt();
       out.standard_errors = se.tail(p);

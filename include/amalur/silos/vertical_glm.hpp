@@ -161,6 +161,7 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
 
   int code = detail::keep_going;
   Eigen::VectorXd curvature = Eigen::VectorXd::Ones(own);  // this party's diagonal of the last Newton system
+  Eigen::VectorXd w_last;  // and its weights, which the standard errors take (as the central fit's)
   for (int it = 1; it <= spec.max_iterations() && code == detail::keep_going; ++it) {
     ch.set_phase("iteration " + std::to_string(it) + " (weights)");
     Eigen::VectorXd w, z;
@@ -172,6 +173,7 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
     }
     w = broadcast(ch, w, kind::weights);
     z = broadcast(ch, z, kind::working_response);
+    w_last = w;
     const amalur::detail::newton_system sys = x.system(w, z, n_total);
     const amalur::detail::newton_factor block(sys.gram, pen, l2);
     curvature = sys.gram.diagonal();
@@ -227,9 +229,9 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
   result.block = b;
 
   // Statistics at the solution: rows at the aggregator, the gradient and
-  // (unpenalized) the inverse Hessian's diagonal by CG solves across parties.
+  // (unpenalized) the diagonal of the last Newton system's inverse by CG solves across parties.
   ch.set_phase("final statistics");
-  Eigen::VectorXd score, w_final, z_final;
+  Eigen::VectorXd score;
   const bool penalized = l2 > 0;
   amalur::detail::row_sums sums;
   if (aggregator) {
@@ -244,8 +246,6 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
     score.resize(n);
     for (index_t i = 0; i < n; ++i)
       score[i] = labels->weights[i] * (labels->y[i] - ws.mu[i]) * f.mean_derivative(eta[i]) / f.variance(ws.mu[i]);
-    w_final = ws.weight;
-    z_final = ws.response;
   }
   score = broadcast(ch, score, kind::score);
   Eigen::VectorXd grad = -x.transpose_times(score) / n_total;
@@ -259,10 +259,8 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
     amalur::detail::confirm_minimum(out, decrement, spec.tolerance());
   }
 
-  if (!penalized) {
-    w_final = broadcast(ch, w_final, kind::weights);
-    z_final = Eigen::VectorXd::Zero(n);
-    const amalur::detail::newton_system sys = x.system(w_final, z_final, 1.0);
+  if (!penalized && w_last.size()) {
+    const amalur::detail::newton_system sys = x.system(w_last, Eigen::VectorXd::Zero(w_last.size()), 1.0);
     const amalur::detail::newton_factor block(sys.gram, 0, 0.0);
     // Each party's size, so every party walks the same unit vectors.
     Eigen::MatrixXd sizes = Eigen::MatrixXd::Zero(ch.parties(), 1);
@@ -274,7 +272,7 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
         ch.set_phase("standard errors (column " + std::to_string(j) + " of party " + std::to_string(r) + ")");
         Eigen::VectorXd unit = Eigen::VectorXd::Zero(own), e = Eigen::VectorXd::Zero(own);
         if (r == ch.rank()) unit[j] = 1;
-        detail::conjugate_gradient(ch, x, w_final, 0.0, block, unit, e, max_cg, 1e-10);
+        detail::conjugate_gradient(ch, x, w_last, 0.0, block, unit, e, max_cg, 1e-10);
         if (r == ch.rank()) result.block_variance[j] = e[j];
       }
     const double dispersion = broadcast(ch, out.dispersion, kind::dot);
