@@ -135,6 +135,7 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
       evaluate();
     }
     if (!std::isfinite(obj_next)) {
+      have_slope = false;  // mu and mu' are the rejected proposal's
       if (!track.have_b) detail::irls_track::fail_start(family_);
       out.message = detail::irls_track::halving_failed;
       break;
@@ -156,7 +157,7 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
     out.message = "no convergence in " + std::to_string(max_iterations_) + " iterations";
   const bool have_system = final_system.gram.size() > 0;
   detail::finish_fit(problem, *this, b, ws.eta, track.deviance, track.objective, out, curvature,
-                     have_system ? &final_system : nullptr, fixed_weights, &ws);
+                     have_system ? &final_system : nullptr, fixed_weights, &ws, have_slope);
   return out;
 }
 

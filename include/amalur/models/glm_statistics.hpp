@@ -124,7 +124,7 @@ template <class Problem>
 void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& b, const Eigen::VectorXd& eta,
                 double dev, double objective, glm_fit& out, const Eigen::VectorXd& curvature = {},
                 const newton_system* last = nullptr, bool weights_fixed = false,
-                irls_workspace* scratch = nullptr) {
+                irls_workspace* scratch = nullptr, bool scratch_holds_mean = false) {
   const family& f = spec.family();
   const auto& x = problem.design();
   const auto& y = problem.labels();
@@ -144,7 +144,9 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
   // standard errors need them, the working weights; one two-column T^T v
   // serves both. The passes run in fixed row blocks on the fit's threads,
   // their sums added in block order. The fit's workspace serves as scratch
-  // when given (not eta's): no fresh n-vectors at the end of a fit.
+  // when given (not eta's): no fresh n-vectors at the end of a fit; where
+  // the fit's last deviance pass left mu and mu' at eta in it
+  // (`scratch_holds_mean`), they are not computed again.
   Eigen::VectorXd own_mu;
   Eigen::MatrixXd own_v;
   if (!scratch) {
@@ -164,7 +166,7 @@ void finish_fit(const Problem& problem, const glm& spec, const Eigen::VectorXd& 
       const index_t len = end - begin;
       auto mu_k = mu.segment(begin, len);
       auto d_k = d.segment(begin, len);
-      mean_and_derivative(f.link(), eta.segment(begin, len), mu_k, d_k);
+      if (!(scratch && scratch_holds_mean)) mean_and_derivative(f.link(), eta.segment(begin, len), mu_k, d_k);
       const auto y_k = y.segment(begin, len).array(), w_k = w.segment(begin, len).array();
       with_variance(f.kind(), mu_k.array(), [&](const auto& var) {
         v.col(0).segment(begin, len).array() = w_k * (y_k - mu_k.array()) * d_k.array() / var;
