@@ -176,6 +176,11 @@ TEST_CASE("train prints standard errors keyed like the coefficients, metrics, an
   CHECK(out["metrics"]["auc"].get<double>() > 0.5);
   CHECK(out["metrics"]["log_loss"].get<double>() > 0);
   CHECK(out["metrics"]["deviance_explained"].get<double>() > 0);
+  // Identities of an unweighted fit on 0/1 labels: the metrics' deviance is
+  // the fit's, and the log loss is half of it per row.
+  const double deviance = out["deviance"].get<double>(), rows = out["n_rows"].get<double>();
+  CHECK(out["metrics"]["deviance"].get<double>() == Approx(deviance).epsilon(1e-9));
+  CHECK(out["metrics"]["log_loss"].get<double>() == Approx(deviance / (2 * rows)).epsilon(1e-9));
   j["model"] = {{"family", "binomial"}, {"l2", 0.1}};
   write(dir / "s.json", j);
   out = json::parse(run(dir, "train s.json").out);
@@ -196,7 +201,8 @@ TEST_CASE("train prints standard errors keyed like the coefficients, metrics, an
   CHECK(r.status == 0);
   CHECK_THAT(r.err, Catch::Contains("warning: no row matched in join 'u'"));
   out = json::parse(r.out);
-  CHECK(out["metrics"].contains("rmse"));
+  CHECK(out["metrics"]["rmse"].get<double>() ==
+        Approx(std::sqrt(out["deviance"].get<double>() / out["n_rows"].get<double>())).epsilon(1e-9));
   CHECK(out["metrics"].contains("r_squared"));
 }
 

@@ -125,15 +125,23 @@ json glm_json(const glm_fit& fit, const std::vector<std::string>& names);
 /// Training metrics: deviance explained for every family (against the
 /// intercept-only model's deviance), accuracy, AUC and log loss for
 /// binomial, RMSE and R^2 for gaussian.
-json metrics_json(const family& f, const Eigen::VectorXd& y, const Eigen::VectorXd& eta) {
+/// The mean overwrites `eta` (the caller's temporary): no second n-sized vector, whose fresh pages
+/// cost more than the metrics' arithmetic (4 MB: 3-16 ms on this VM). The fit's vectorized passes,
+/// not a scalar exp and log per row.
+json metrics_json(const family& f, const Eigen::VectorXd& y, Eigen::VectorXd eta) {
   const index_t n = y.size();
-  Eigen::VectorXd mu(n);
-  for (index_t i = 0; i < n; ++i) mu[i] = f.mean(eta[i]);
+  Eigen::VectorXd& mu = eta;
+  amalur::detail::mean(f.link(), eta, mu);
   const double mean = y.mean();
+  // Unit-weight deviances in blocks of rows: no n-sized vector of ones or of the mean.
+  constexpr index_t block = 8192;
+  const Eigen::VectorXd ones = Eigen::VectorXd::Ones(std::min(n, block));
+  const Eigen::VectorXd means = Eigen::VectorXd::Constant(std::min(n, block), mean);
   double dev = 0, null_dev = 0;
-  for (index_t i = 0; i < n; ++i) {
-    dev += f.unit_deviance(y[i], mu[i]);
-    null_dev += f.unit_deviance(y[i], mean);
+  for (index_t b = 0; b < n; b += block) {
+    const index_t len = std::min(block, n - b);
+    dev += amalur::detail::weighted_deviance(f.kind(), y.segment(b, len), ones.head(len), mu.segment(b, len));
+    null_dev += amalur::detail::weighted_deviance(f.kind(), y.segment(b, len), ones.head(len), means.head(len));
   }
   json out;
   out["deviance"] = dev;
@@ -143,11 +151,8 @@ json metrics_json(const family& f, const Eigen::VectorXd& y, const Eigen::Vector
     out["f1"] = metrics::f1(y, mu);
     const bool both = (y.array() == 1.0).any() && (y.array() == 0.0).any();
     out["auc"] = both ? json(metrics::auc(y, mu)) : json(nullptr);
-    double loss = 0;
-    for (index_t i = 0; i < n; ++i) {
-      const double p = std::clamp(mu[i], 1e-15, 1 - 1e-15);
-      loss -= y[i] * std::log(p) + (1 - y[i]) * std::log(1 - p);
-    }
+    const auto p = mu.array().max(1e-15).min(1 - 1e-15);
+    const double loss = -(y.array() * p.log() + (1 - y.array()) * (1 - p).log()).sum();
     out["log_loss"] = loss / static_cast<double>(n);
   }
   if (f.kind() == family_kind::gaussian) {
