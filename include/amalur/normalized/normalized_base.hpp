@@ -301,11 +301,18 @@ class normalized_base : public Eigen::EigenBase<Derived>,
       s.target.rows = static_cast<double>(rows());
       s.target.cols = static_cast<double>(cols());
       std::vector<kernels::indicator_key> keys;  // parts on one indicator form a group, as the crossprod pairs them
+      std::vector<kernels::indicator_counts> counts;  // each key's, once: one pass over its target rows
       for_each_part([&](const auto& m, const auto& r, const part_layout& p) {
-        part_shape shape = kernels::shape_of_part(m, r, p, s.target.nonzeros);
         const kernels::indicator_key key = kernels::key_of(r);
-        shape.group = static_cast<int>(std::find(keys.begin(), keys.end(), key) - keys.begin());
+        const auto first = static_cast<std::size_t>(std::find(keys.begin(), keys.end(), key) - keys.begin());
         keys.push_back(key);
+        counts.push_back([&] {
+          if constexpr (!std::decay_t<decltype(r)>::is_block)
+            if (first == counts.size()) return kernels::count_rows(r);  // the indicator's first part
+          return kernels::indicator_counts{};
+        }());
+        part_shape shape = kernels::shape_of_part(m, r, p, s.target.nonzeros, counts[first]);
+        shape.group = static_cast<int>(first);
         s.parts.push_back(shape);
       });
     });
