@@ -12,6 +12,13 @@
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
+/// [1 | m]: the design with the intercept's column, as the closed forms take it.
+static MatrixXd with_intercept(const MatrixXd& m) {
+  MatrixXd xa(m.rows(), m.cols() + 1);
+  xa << VectorXd::Ones(m.rows()), m;
+  return xa;
+}
+
 TEST_CASE("each GLM, factorized, equals the materialized fit on random scenarios", "[models][differential]") {
   const int count = std::max(1, scenario_count() / 5);
   for (int k = 0; k < count; ++k) {
@@ -152,8 +159,7 @@ TEST_CASE("a logistic fit's standard errors come from its last Newton system, as
   std::mt19937_64 rng(8);
   VectorXd labels(m.rows());
   for (index_t i = 0; i < m.rows(); ++i) labels[i] = unit(rng) < 1.0 / (1.0 + std::exp(-m.row(i).sum() / 4)) ? 1.0 : 0.0;
-  MatrixXd xa(m.rows(), m.cols() + 1);
-  xa << VectorXd::Ones(m.rows()), m;
+  const MatrixXd xa = with_intercept(m);
   for (const int steps : {2, 3}) {
     const auto last = amalur::logistic_regression().max_iterations(steps).fit(t, labels);
     const auto before = amalur::logistic_regression().max_iterations(steps - 1).fit(t, labels);
@@ -177,8 +183,7 @@ TEST_CASE("linear regression equals the closed form and statsmodels' log-likelih
   VectorXd y(m.rows());
   for (index_t i = 0; i < y.size(); ++i) y[i] = m.row(i).sum() + unit(rng);
   const auto fit = amalur::linear_regression().fit(t, y);
-  MatrixXd xa(m.rows(), 7);
-  xa << VectorXd::Ones(m.rows()), m;
+  const MatrixXd xa = with_intercept(m);
   const VectorXd closed = (xa.transpose() * xa).ldlt().solve(xa.transpose() * y);
   CHECK(std::abs(fit.intercept - closed[0]) < 1e-10);
   CHECK((fit.coefficients - closed.tail(6)).cwiseAbs().maxCoeff() < 1e-10);
@@ -204,8 +209,7 @@ TEST_CASE("linear regression's deviance stays exact where the RSS is tiny agains
   const star s(3000, 30, 4);
   const auto t = s.normalized();
   const MatrixXd m = t.materialize();
-  MatrixXd xa(m.rows(), 7);
-  xa << VectorXd::Ones(m.rows()), m;
+  const MatrixXd xa = with_intercept(m);
   std::mt19937_64 rng(5);
   for (const auto& [mean, noise] : {std::pair{0.0, 1e-5}, std::pair{1e6, 1.0}, std::pair{0.0, 1.0}}) {
     VectorXd y(m.rows());
