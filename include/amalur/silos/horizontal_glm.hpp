@@ -71,10 +71,11 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
       sys = rows->on_design(
           [&](const auto& d) { return amalur::detail::build_system(d, spec.intercept(), ws.weight, ws.response, 1.0); });
     }
-    sys.gram = sum_at_aggregator(ch, sys.gram, kind::gram) / total;
+    sys.gram = sum_at_aggregator(ch, sys.gram, kind::gram);
+    if (aggregator) last_gram = sys.gram;
+    sys.gram /= total;
     sys.rhs = sum_at_aggregator(ch, sys.rhs, kind::rhs).col(0) / total;
     if (aggregator) {
-      last_gram = sys.gram * total;
       curvature = sys.gram.diagonal();
       curvature.tail(p).array() += l2;
     }
@@ -124,13 +125,14 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
   const bool penalized = l2 > 0;
   amalur::detail::row_sums local;
   Eigen::VectorXd gradient = Eigen::VectorXd::Zero(q);
-  amalur::detail::working_state ws;
+  Eigen::VectorXd mu;  // at the solution: the statistics need no working weights (the standard errors take the last system's)
   if (!aggregator) {
-    ws = amalur::detail::irls_state(f, rows->y, rows->weights, eta, rows->offset);
-    local = amalur::detail::sums_at(f, rows->y, rows->weights, ws.mu);
+    mu.resize(eta.size());
+    amalur::detail::mean(f.link(), eta, mu);
+    local = amalur::detail::sums_at(f, rows->y, rows->weights, mu);
     Eigen::VectorXd score(eta.size());
     for (index_t i = 0; i < eta.size(); ++i)
-      score[i] = rows->weights[i] * (rows->y[i] - ws.mu[i]) * f.mean_derivative(eta[i]) / f.variance(ws.mu[i]);
+      score[i] = rows->weights[i] * (rows->y[i] - mu[i]) * f.mean_derivative(eta[i]) / f.variance(mu[i]);
     gradient.tail(p) = rows->on_design([&](const auto& d) -> Eigen::VectorXd {
       return amalur::detail::transpose_times(d, Eigen::MatrixXd(score)).col(0);
     });
@@ -144,7 +146,7 @@ inline glm_fit fit_horizontal(channel& ch, const glm& spec, const row_block* row
   double llf_scale = 1;
   if (aggregator) amalur::detail::set_dispersion(f, sums, total_rows, q, track.deviance, total, out, llf_scale);
   llf_scale = broadcast(ch, llf_scale, kind::dot);
-  const double llf = aggregator ? 0.0 : amalur::detail::log_likelihood_at(f, rows->y, rows->weights, ws.mu, llf_scale);
+  const double llf = aggregator ? 0.0 : amalur::detail::log_likelihood_at(f, rows->y, rows->weights, mu, llf_scale);
   out.log_likelihood = sum_at_aggregator(ch, Eigen::MatrixXd::Constant(1, 1, llf), kind::dot)(0, 0);
   if (!aggregator) return out;
 

@@ -235,17 +235,17 @@ inline vertical_fit fit_vertical(channel& ch, const glm& spec, const column_bloc
   const bool penalized = l2 > 0;
   amalur::detail::row_sums sums;
   if (aggregator) {
-    const amalur::detail::working_state ws =
-        amalur::detail::irls_state(f, labels->y, labels->weights, eta, labels->offset);
-    sums = amalur::detail::sums_at(f, labels->y, labels->weights, ws.mu);
+    Eigen::VectorXd mu(n);  // at the solution: the standard errors take the last iteration's W
+    amalur::detail::mean(f.link(), eta, mu);
+    sums = amalur::detail::sums_at(f, labels->y, labels->weights, mu);
     double llf_scale = 1;
     amalur::detail::set_dispersion(f, sums, n, parameters, track.deviance, total, out, llf_scale);
-    out.log_likelihood = amalur::detail::log_likelihood_at(f, labels->y, labels->weights, ws.mu, llf_scale);
+    out.log_likelihood = amalur::detail::log_likelihood_at(f, labels->y, labels->weights, mu, llf_scale);
     out.deviance = track.deviance;
     out.objective = track.objective;
     score.resize(n);
     for (index_t i = 0; i < n; ++i)
-      score[i] = labels->weights[i] * (labels->y[i] - ws.mu[i]) * f.mean_derivative(eta[i]) / f.variance(ws.mu[i]);
+      score[i] = labels->weights[i] * (labels->y[i] - mu[i]) * f.mean_derivative(eta[i]) / f.variance(mu[i]);
   }
   score = broadcast(ch, score, kind::score);
   Eigen::VectorXd grad = -x.transpose_times(score) / n_total;
