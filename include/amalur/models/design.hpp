@@ -118,7 +118,7 @@ Eigen::MatrixXd crossprod_of(const Design& x, strategy s = strategy::automatic) 
     return crossprod_with(x, s).template cast<double>();
 }
 
-/// One product a fit will run: the operator and the columns of its X.
+/// One product a fit will run: the operator and the columns of its X (0: it does not run).
 struct planned_product {
   operation op;
   double columns;
@@ -145,6 +145,7 @@ strategy strategy_for(const Design& x, std::initializer_list<planned_product> pr
     double factorized = 0, materialized = 0;
     bool first = true;
     for (const planned_product& p : products) {
+      if (p.columns == 0) continue;
       const estimate e = x.explain(p.op, static_cast<index_t>(p.columns));
       if (first && e.build_seconds == 0) return strategy::automatic;  // T is built already
       factorized += e.factorized_seconds;

@@ -59,10 +59,10 @@ glm_fit glm::fit(const X& x_in, const vector_ref& y, const vector_ref& weights, 
   const double y_squared = deviance_from_system ? y.squaredNorm() : 0.0;
   // One step knows all its products, so one decision serves them (strategy_for).
   const operation gram_op = problem.unit_weights() ? operation::crossprod : operation::weighted_crossprod;
-  const strategy how =
-      !exact_in_one_step    ? strategy::automatic
-      : deviance_from_system ? detail::strategy_for(x, {{gram_op, 1}, {operation::transpose_multiply, 2}})
-                             : detail::strategy_for(x, {{gram_op, 1}, {operation::transpose_multiply, 2}, {operation::multiply, 1}});
+  const strategy how = exact_in_one_step ? detail::strategy_for(x, {{gram_op, 1},
+                                                                    {operation::transpose_multiply, 2},
+                                                                    {operation::multiply, deviance_from_system ? 0.0 : 1.0}})
+                                         : strategy::automatic;
   problem.use_strategy(how);
   detail::irls_workspace ws(n);
   // Start as R does: from the family's initial means, not from b = 0 (with
