@@ -46,7 +46,6 @@ part_shape shape_of_part(const S& s, const Rows& rows, const part_layout& p, dou
       amalur::detail::fail<value_error>("shape_of_part: the counts are not this indicator's (an amalur bug)");
   double stored = 0, in_target = 0;
   if constexpr (is_sparse_v<S>) {
-    const auto target = detail::target_of_source_column(p);
     const bool each_column_mapped = static_cast<index_t>(p.columns.size()) == p.source_cols;
     if (Rows::is_block && s.isCompressed() && each_column_mapped) {
       // Every stored value is one cell of T: count the non-zero values in one
@@ -54,6 +53,7 @@ part_shape shape_of_part(const S& s, const Rows& rows, const part_layout& p, dou
       const Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>> values(s.valuePtr(), s.nonZeros());
       stored = in_target = static_cast<double>((values != Scalar(0)).count());
     } else {
+      const auto target = detail::target_of_source_column(p);
       for (index_t k = 0; k < s.outerSize(); ++k)
         for (typename S::InnerIterator it(s, k); it; ++it)
           if (target[static_cast<std::size_t>(it.col())] != none && it.value() != 0) {
